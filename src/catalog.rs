@@ -1,0 +1,207 @@
+//! Equipment catalog: GPU models and rack types.
+//!
+//! The built-in catalog is `assets/catalog.ron`, compiled into the binary so that dctwin runs
+//! from any directory. A scenario may add entries or replace built-in ones in its `catalog`
+//! block; entries are matched by id.
+//!
+//! Rack electrical power (physics reference §1.3):
+//!
+//! ```text
+//! P_rack = P_base,idle + (P_base,max − P_base,idle)·u + Σ P_gpu + P_fan,max·s³
+//! ```
+//!
+//! with `u` the workload activity, `P_gpu` from the GPU model (§1.3–1.4) and `s` the server fan
+//! speed (affinity law, §2.1) that rises with inlet temperature. Heat splits between liquid and
+//! air by the rack's liquid fraction (§1.5). Values and sources are in the RON file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in catalog text (`assets/catalog.ron`).
+pub const BUILTIN_CATALOG_RON: &str = include_str!("../assets/catalog.ron");
+
+/// A GPU model: power envelope, thermal thresholds and thermal network (physics §1.1, §1.4).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GpuModel {
+    /// Human-readable name.
+    pub name: String,
+    /// Power with no work (P0, low clocks), W.
+    pub idle_w: f64,
+    /// Default and maximum board power limit (TDP), W.
+    pub tdp_w: f64,
+    /// Software thermal slowdown starts ("GPU Max Operating Temp"), °C.
+    pub throttle_c: f64,
+    /// Hardware slowdown (clocks halved or more), °C.
+    pub slowdown_c: f64,
+    /// Shutdown, latched until reset, °C.
+    pub shutdown_c: f64,
+    /// Heat capacity of die plus heatsink or cold-plate share, J/K.
+    pub heat_capacity_j_per_k: f64,
+    /// Junction-to-inlet-air thermal resistance with an air heatsink, K/W.
+    pub r_air_k_per_w: f64,
+    /// Junction-to-coolant thermal resistance with a cold plate, K/W.
+    pub r_cold_plate_k_per_w: f64,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// How a rack rejects its heat.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum RackCooling {
+    /// All heat to air through server fans.
+    Air,
+    /// Direct-to-chip liquid cooling (physics §1.5).
+    DirectLiquid {
+        /// Share of rack heat captured by cold plates.
+        liquid_fraction: f64,
+        /// Conductance of the in-rack liquid-to-air exchanger that rejects the cold-plate heat
+        /// to the hall air when no facility loop serves the rack, kW/K.
+        l2a_ua_kw_per_k: f64,
+        /// Heat capacity of the rack's own coolant (manifolds, trays, exchanger), kJ/K.
+        coolant_kj_per_k: f64,
+        /// Coolant temperature at which the trays' protection powers the GPUs off, °C.
+        max_coolant_c: f64,
+    },
+}
+
+/// A rack type: what one cabinet of this kind draws and how it is cooled.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RackType {
+    /// Human-readable description.
+    pub description: String,
+    /// GPU model id, if the rack holds GPUs.
+    #[serde(default)]
+    pub gpu: Option<String>,
+    /// GPUs (or GPU packages) per rack.
+    #[serde(default)]
+    pub gpu_count: u32,
+    /// Non-GPU power at zero activity (CPUs, memory, NICs, switches, storage, PSU loss), kW.
+    pub base_idle_kw: f64,
+    /// Non-GPU power at full activity, kW.
+    pub base_max_kw: f64,
+    /// Server and rack fan power at full speed, kW.
+    pub fan_max_kw: f64,
+    /// Air temperature rise across the rack at full activity and minimum fan speed, K.
+    pub design_delta_t_k: f64,
+    /// Heat rejection.
+    pub cooling: RackCooling,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// The equipment catalog: GPU models and rack types by id.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    /// GPU models by id.
+    #[serde(default)]
+    pub gpus: BTreeMap<String, GpuModel>,
+    /// Rack types by id.
+    #[serde(default)]
+    pub racks: BTreeMap<String, RackType>,
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    ///
+    /// # Panics
+    /// Never in a released build: the embedded file is checked by a unit test.
+    pub fn builtin() -> Catalog {
+        ron::from_str(BUILTIN_CATALOG_RON).expect("assets/catalog.ron is valid (unit-tested)")
+    }
+
+    /// This catalog with `overrides` added on top (same id ⇒ replaced).
+    pub fn merged(mut self, overrides: &Catalog) -> Catalog {
+        self.gpus.extend(overrides.gpus.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.racks.extend(overrides.racks.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self
+    }
+
+    /// The GPU model of a rack type, if it has GPUs.
+    pub fn gpu_of(&self, rack: &RackType) -> Option<&GpuModel> {
+        rack.gpu.as_ref().and_then(|id| self.gpus.get(id))
+    }
+
+    /// Nameplate (maximum) electrical power of a rack type: full activity, fans at full speed, kW.
+    pub fn nameplate_kw(&self, rack: &RackType) -> f64 {
+        let gpu_kw = self.gpu_of(rack).map_or(0.0, |g| g.tdp_w / 1_000.0) * f64::from(rack.gpu_count);
+        rack.base_max_kw + gpu_kw + rack.fan_max_kw
+    }
+}
+
+impl RackType {
+    /// Share of heat to liquid when a facility loop serves the rack.
+    pub fn liquid_fraction(&self) -> f64 {
+        match self.cooling {
+            RackCooling::Air => 0.0,
+            RackCooling::DirectLiquid { liquid_fraction, .. } => liquid_fraction,
+        }
+    }
+
+    /// Whether the rack's GPUs sit on cold plates.
+    pub fn is_liquid_cooled(&self) -> bool {
+        matches!(self.cooling, RackCooling::DirectLiquid { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses_and_matches_published_rack_powers() {
+        let c = Catalog::builtin();
+        // Published nameplates (physics §1.2), each within the quoted range.
+        let cases = [
+            ("legacy_air_10kw", 8.0, 11.0),
+            ("hd_air_30kw", 28.0, 32.0),
+            ("dgx_h100_rack", 40.0, 41.5),       // 4 × DGX H100 = 40.8 kW
+            ("gb200_nvl72", 120.0, 132.5),       // ~120 kW (GTC 2024) … 132 kW (Supermicro)
+            ("gb300_nvl72", 132.0, 140.0),       // 132–140 kW
+            ("rubin_ultra_kyber", 590.0, 610.0), // up to 600 kW
+        ];
+        for (id, lo, hi) in cases {
+            let r = c.racks.get(id).unwrap_or_else(|| panic!("missing {id}"));
+            let p = c.nameplate_kw(r);
+            assert!((lo..=hi).contains(&p), "{id}: nameplate {p:.1} kW outside {lo}–{hi}");
+        }
+        let legacy = &c.racks["legacy_air_5kw"];
+        assert!((4.0..=6.0).contains(&c.nameplate_kw(legacy)));
+    }
+
+    #[test]
+    fn every_rack_gpu_reference_resolves_and_thresholds_are_ordered() {
+        let c = Catalog::builtin();
+        for (id, r) in &c.racks {
+            if let Some(g) = &r.gpu {
+                assert!(c.gpus.contains_key(g), "{id} refers to unknown GPU {g}");
+                assert!(r.gpu_count > 0, "{id}");
+            }
+            assert!(r.base_idle_kw <= r.base_max_kw, "{id}");
+        }
+        for (id, g) in &c.gpus {
+            assert!(g.idle_w < g.tdp_w && g.throttle_c < g.slowdown_c && g.slowdown_c < g.shutdown_c, "{id}");
+        }
+        // H100 SXM thresholds straight from nvidia-smi (physics §1.4).
+        let h100 = &c.gpus["h100_sxm"];
+        assert_eq!((h100.throttle_c, h100.slowdown_c, h100.shutdown_c), (87.0, 89.0, 92.0));
+        assert_eq!(h100.tdp_w, 700.0);
+    }
+
+    #[test]
+    fn overrides_replace_by_id() {
+        let mut extra = Catalog::default();
+        let mut r = Catalog::builtin().racks["legacy_air_10kw"].clone();
+        r.base_max_kw = 20.0;
+        extra.racks.insert("legacy_air_10kw".into(), r);
+        let merged = Catalog::builtin().merged(&extra);
+        assert_eq!(merged.racks["legacy_air_10kw"].base_max_kw, 20.0);
+        assert_eq!(merged.racks.len(), Catalog::builtin().racks.len());
+    }
+}

@@ -1,0 +1,574 @@
+//! IT load: racks, their GPUs and the workloads that drive them. See [`LoadPlugin`].
+//!
+//! Each tick, for every rack (physics §1.3):
+//!
+//! ```text
+//! u        = workload activity (profile + per-rack noise), 0…1
+//! P_gpu,i  = min(P_idle + (TDP − P_idle)·u,  cap_i)       cap_i from the GPU's thermal state (§1.4)
+//! s        = server fan speed from inlet temperature (0.5 at ≤ 25 °C → 1.0 at ≥ 35 °C)
+//! P_rack   = P_base,idle + (P_base,max − P_base,idle)·u + Σ P_gpu,i + P_fan,max·s³
+//! ```
+//!
+//! GPU state is kept per GPU in dense arrays inside each rack's [`GpuBank`]: one cache-friendly
+//! pass per tick, no entity per GPU (100 000 GPUs cost 100 000 small loop iterations, not
+//! 100 000 archetype rows). Die temperatures and throttling live in [`crate::thermal::gpu`].
+
+use bevy::prelude::*;
+
+use crate::catalog::{Catalog, GpuModel, RackCooling, RackType};
+use crate::events::DueActions;
+use crate::scenario::expand::RangeSpec;
+use crate::scenario::{Action, LoadProfile};
+use crate::schedule::{SimClock, SimSchedule, SimStep};
+
+/// Server fan speed at or below [`FAN_LOW_INLET_C`] (fraction of full speed). Typical BMC fan
+/// tables idle fans at 30–50 % below ~25 °C inlet [U]; with the affinity law this puts server
+/// fans at 1.5 % of rack power there and ~10 % at full speed (physics §2.1: ~10 % in dense 1U [S]).
+pub const FAN_MIN_SPEED: f64 = 0.5;
+/// Inlet temperature up to which fans stay at minimum speed, °C (top of ASHRAE A1 recommended
+/// is 27 °C; fan ramps commonly start near 25 °C [U]).
+pub const FAN_LOW_INLET_C: f64 = 25.0;
+/// Inlet temperature at which fans reach full speed, °C [U].
+pub const FAN_HIGH_INLET_C: f64 = 35.0;
+
+/// Server fan speed (fraction of full) for an inlet temperature: linear ramp between
+/// [`FAN_LOW_INLET_C`] and [`FAN_HIGH_INLET_C`].
+pub fn fan_speed(inlet_c: f64) -> f64 {
+    let x = ((inlet_c - FAN_LOW_INLET_C) / (FAN_HIGH_INLET_C - FAN_LOW_INLET_C)).clamp(0.0, 1.0);
+    FAN_MIN_SPEED + (1.0 - FAN_MIN_SPEED) * x
+}
+
+/// Thermal and electrical state of one GPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(u8)]
+pub enum GpuState {
+    /// Below the throttle temperature.
+    #[default]
+    Normal = 0,
+    /// Software thermal slowdown: power cap lowered progressively (87–89 °C).
+    Throttled = 1,
+    /// Hardware slowdown: clocks halved (≥ 89 °C).
+    Slowdown = 2,
+    /// Shut down by over-temperature; latched until reset.
+    Shutdown = 3,
+    /// The rack has no power.
+    Unpowered = 4,
+}
+
+/// Static parameters of a rack, copied from its catalog type (kept with the rack so the
+/// hot loop reads no maps).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RackParams {
+    /// Catalog id.
+    pub type_id: String,
+    /// Non-GPU power at zero activity, kW.
+    pub base_idle_kw: f64,
+    /// Non-GPU power at full activity, kW.
+    pub base_max_kw: f64,
+    /// Fan power at full speed, kW.
+    pub fan_max_kw: f64,
+    /// Air ΔT at full activity and minimum fan speed, K.
+    pub design_delta_t_k: f64,
+    /// Share of heat to liquid when a loop serves the rack.
+    pub liquid_fraction: f64,
+    /// Whether GPUs are on cold plates.
+    pub liquid_cooled: bool,
+    /// In-rack liquid-to-air exchanger conductance, W/K.
+    pub l2a_ua_w_per_k: f64,
+    /// Rack coolant heat capacity, J/K.
+    pub coolant_j_per_k: f64,
+    /// Coolant temperature at which the trays power their GPUs off, °C (∞ for air racks).
+    pub max_coolant_c: f64,
+    /// Nameplate power, kW.
+    pub nameplate_kw: f64,
+    /// GPU model, if any.
+    pub gpu: Option<GpuModel>,
+    /// GPUs per rack.
+    pub gpu_count: u32,
+}
+
+impl RackParams {
+    /// Parameters of catalog rack `type_id`.
+    pub fn from_catalog(catalog: &Catalog, type_id: &str, rack: &RackType) -> Self {
+        let (liquid_fraction, ua_kw, c_kj, max_coolant_c) = match rack.cooling {
+            RackCooling::Air => (0.0, 0.0, 0.0, f64::INFINITY),
+            RackCooling::DirectLiquid { liquid_fraction, l2a_ua_kw_per_k, coolant_kj_per_k, max_coolant_c } => {
+                (liquid_fraction, l2a_ua_kw_per_k, coolant_kj_per_k, max_coolant_c)
+            }
+        };
+        Self {
+            type_id: type_id.to_owned(),
+            base_idle_kw: rack.base_idle_kw,
+            base_max_kw: rack.base_max_kw,
+            fan_max_kw: rack.fan_max_kw,
+            design_delta_t_k: rack.design_delta_t_k,
+            liquid_fraction,
+            liquid_cooled: rack.is_liquid_cooled(),
+            l2a_ua_w_per_k: ua_kw * 1_000.0,
+            coolant_j_per_k: c_kj * 1_000.0,
+            max_coolant_c,
+            nameplate_kw: catalog.nameplate_kw(rack),
+            gpu: catalog.gpu_of(rack).cloned(),
+            gpu_count: if rack.gpu.is_some() { rack.gpu_count } else { 0 },
+        }
+    }
+
+    /// Heat to air at full activity and minimum fan speed with its liquid share removed, kW:
+    /// the basis of the rack's design airflow.
+    pub fn design_air_heat_kw(&self, liquid_available: bool) -> f64 {
+        let share = if liquid_available { 1.0 - self.liquid_fraction } else { 1.0 };
+        share * (self.nameplate_kw - self.fan_max_kw * (1.0 - FAN_MIN_SPEED.powi(3)))
+    }
+}
+
+/// A rack of IT equipment.
+#[derive(Component, Clone, Debug)]
+pub struct Rack {
+    /// Id, `hall/row/position`, e.g. `hall-1/R04/07`.
+    pub id: String,
+    /// Hall entity.
+    pub hall: Entity,
+    /// Row entity.
+    pub row: Entity,
+    /// Position in its row, 1-based.
+    pub position: u32,
+    /// Index of the rack in the whole site (for seeded per-rack noise).
+    pub index: u32,
+    /// Workload index into [`Workloads`].
+    pub workload: usize,
+    /// Static parameters.
+    pub params: RackParams,
+}
+
+/// Power state of a rack this tick.
+#[derive(Component, Clone, Debug, Default)]
+pub struct RackLoad {
+    /// Workload activity this tick, 0–1.
+    pub utilisation: f64,
+    /// Non-GPU power (without fans), kW.
+    pub base_kw: f64,
+    /// Sum of GPU power, kW.
+    pub gpu_kw: f64,
+    /// Fan power, kW.
+    pub fan_kw: f64,
+    /// Fan speed, fraction of full.
+    pub fan_speed: f64,
+    /// Power the rack asks of its feeds, kW.
+    pub demand_kw: f64,
+}
+
+/// Per-GPU state of a rack, in dense arrays (structure of arrays).
+#[derive(Component, Clone, Debug, Default)]
+pub struct GpuBank {
+    /// Die (junction) temperature, °C.
+    pub temp_c: Vec<f32>,
+    /// Power drawn this tick, W.
+    pub power_w: Vec<f32>,
+    /// Power cap from the thermal state, W.
+    pub cap_w: Vec<f32>,
+    /// Thermal state.
+    pub state: Vec<GpuState>,
+    /// Multiplier on the junction-to-sink resistance (TIM and position spread, 0.95–1.05).
+    pub r_factor: Vec<f32>,
+    /// GPUs in each state: Normal, Throttled, Slowdown, Shutdown, Unpowered.
+    pub counts: [u32; 5],
+}
+
+impl GpuBank {
+    /// A bank of `n` GPUs at `temp_c` with seeded resistance spread `spread` (±fraction).
+    pub fn new(n: usize, temp_c: f64, tdp_w: f64, spread: &mut impl FnMut() -> f64) -> Self {
+        let mut bank = Self {
+            temp_c: vec![temp_c as f32; n],
+            power_w: vec![0.0; n],
+            cap_w: vec![tdp_w as f32; n],
+            state: vec![GpuState::Normal; n],
+            r_factor: (0..n).map(|_| spread() as f32).collect(),
+            counts: [0; 5],
+        };
+        bank.counts[GpuState::Normal as usize] = n as u32;
+        bank
+    }
+
+    /// Number of GPUs.
+    pub fn len(&self) -> usize {
+        self.temp_c.len()
+    }
+
+    /// Whether the bank has no GPUs.
+    pub fn is_empty(&self) -> bool {
+        self.temp_c.is_empty()
+    }
+
+    /// Hottest die, °C (NaN-free: empty bank gives −∞).
+    pub fn max_temp_c(&self) -> f64 {
+        self.temp_c.iter().fold(f64::NEG_INFINITY, |m, &t| m.max(f64::from(t)))
+    }
+
+    /// Recounts GPUs per state.
+    pub fn recount(&mut self) {
+        let mut counts = [0u32; 5];
+        for s in &self.state {
+            counts[*s as usize] += 1;
+        }
+        self.counts = counts;
+    }
+}
+
+/// Seconds between knots of the per-rack activity noise (minute-scale job variation) [U].
+const RACK_NOISE_STEP_S: f64 = 60.0;
+
+/// A workload's activity over time.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Id.
+    pub id: String,
+    /// Profile.
+    pub profile: LoadProfile,
+    /// Per-rack noise standard deviation, fraction.
+    pub noise: f64,
+}
+
+impl Workload {
+    /// Activity of the profile at `t_run_s` (s since start) and `t_year_s` (for hour of day).
+    pub fn activity(&self, t_run_s: f64, t_year_s: f64) -> f64 {
+        let u = match &self.profile {
+            LoadProfile::Constant(u) => *u,
+            LoadProfile::Diurnal { mean, amplitude, peak_hour } => {
+                let h = (t_year_s % 86_400.0) / 3_600.0;
+                mean + amplitude * (2.0 * core::f64::consts::PI * (h - peak_hour) / 24.0).cos()
+            }
+            LoadProfile::Training { utilisation, checkpoint_every, checkpoint_duration, checkpoint_utilisation } => {
+                let period = checkpoint_every.as_secs_f64();
+                let phase = if period > 0.0 { t_run_s % period } else { 0.0 };
+                if period > 0.0 && phase >= period - checkpoint_duration.as_secs_f64() {
+                    *checkpoint_utilisation
+                } else {
+                    *utilisation
+                }
+            }
+        };
+        u.clamp(0.0, 1.0)
+    }
+}
+
+/// All workloads and their activity this tick.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Workloads {
+    /// Workloads by index.
+    pub list: Vec<Workload>,
+    /// Activity of each workload this tick.
+    pub activity: Vec<f64>,
+    /// Seed for per-rack noise.
+    pub seed: u64,
+}
+
+impl Workloads {
+    /// Index of workload `id`.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.list.iter().position(|w| w.id == id)
+    }
+}
+
+/// Computes rack and GPU power demand each tick.
+#[derive(Default)]
+pub struct LoadPlugin;
+
+impl Plugin for LoadPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(SimSchedule, apply_rack_actions.in_set(crate::events::EventPhase::Racks))
+            .add_systems(SimSchedule, (update_workloads, compute_rack_demand).chain().in_set(SimStep::ItLoad));
+    }
+}
+
+/// Applies rack swaps and additions, workload steps and GPU resets (may spawn racks).
+fn apply_rack_actions(world: &mut World) {
+    let due: Vec<Action> = world.resource::<DueActions>().0.iter().map(|a| a.action.clone()).collect();
+    for action in due {
+        match action {
+            Action::SwapRacks { hall, rows, positions, rack, feeds, workload } => {
+                swap_racks(world, &hall, &rows, positions.as_ref(), &rack, feeds.as_ref(), workload.as_deref());
+            }
+            Action::AddRacks { hall, rows, count, rack, feeds, workload } => {
+                add_racks(world, &hall, &rows, count, &rack, feeds.as_ref(), workload.as_deref());
+            }
+            Action::SetUtilisation { workload, utilisation } => {
+                let mut w = world.resource_mut::<Workloads>();
+                if let Some(i) = w.index_of(&workload) {
+                    w.list[i].profile = LoadProfile::Constant(utilisation);
+                }
+            }
+            Action::ResetGpus { hall } => reset_gpus(world, hall.as_deref()),
+            _ => {}
+        }
+    }
+}
+
+fn hall_entity(world: &mut World, id: &str) -> Option<(Entity, Vec<Entity>, bool)> {
+    let mut q = world.query::<(Entity, &crate::thermal::Hall)>();
+    q.iter(world).find(|(_, h)| h.id == id).map(|(e, h)| (e, h.rows.clone(), h.liquid_loop.is_some()))
+}
+
+fn swap_racks(
+    world: &mut World,
+    hall: &str,
+    rows: &RangeSpec,
+    positions: Option<&RangeSpec>,
+    rack_type: &str,
+    feeds: Option<&crate::scenario::FeedSpec>,
+    workload: Option<&str>,
+) {
+    let Some((_, row_es, liquid)) = hall_entity(world, hall) else { return };
+    let workload_index = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
+    let node_ids: std::collections::BTreeMap<String, Entity> = {
+        let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
+        q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
+    };
+    let catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
+    let rng = world.resource::<crate::schedule::SimRng>().clone();
+    let Some(rt) = catalog.racks.get(rack_type) else { return };
+    let cp = crate::thermal::air_cp(0.008);
+    for row_e in row_es {
+        let Some(row) = world.get::<crate::thermal::Row>(row_e) else { continue };
+        if !rows.0.contains(&row.number) {
+            continue;
+        }
+        let number = row.number;
+        let new_feeds = feeds.and_then(|f| {
+            let a = *node_ids.get(&f.a.replace("{row}", &number.to_string()))?;
+            let b = f.b.as_ref().and_then(|b| node_ids.get(&b.replace("{row}", &number.to_string())).copied());
+            Some(crate::power::RackFeeds { a, b })
+        });
+        for rack_e in row.racks.clone() {
+            let Some(r) = world.get::<Rack>(rack_e) else { continue };
+            if positions.is_some_and(|p| !p.0.contains(&r.position)) {
+                continue;
+            }
+            let index = r.index;
+            let params = RackParams::from_catalog(&catalog, rack_type, rt);
+            let (inlet, u) = {
+                let air = world.get::<crate::thermal::RackAir>(rack_e).expect("rack has air");
+                let load = world.get::<RackLoad>(rack_e).expect("rack has load");
+                (air.inlet_c, load.utilisation)
+            };
+            let (bank, sink) = crate::scenario::build::rack_bank(&params, &rng, index, inlet, u, liquid);
+            let mut air = world.get_mut::<crate::thermal::RackAir>(rack_e).expect("rack has air");
+            air.max_flow_kg_s =
+                crate::thermal::RackAir::max_flow_for(params.design_air_heat_kw(liquid), params.design_delta_t_k, cp);
+            air.sink_c = sink;
+            *world.get_mut::<GpuBank>(rack_e).expect("rack has GPUs") = bank;
+            let mut rack = world.get_mut::<Rack>(rack_e).expect("rack");
+            rack.params = params;
+            if let Some(w) = workload_index {
+                rack.workload = w;
+            }
+            if let Some(f) = &new_feeds {
+                *world.get_mut::<crate::power::RackFeeds>(rack_e).expect("rack has feeds") = f.clone();
+            }
+        }
+    }
+}
+
+fn add_racks(
+    world: &mut World,
+    hall: &str,
+    rows: &RangeSpec,
+    count: u32,
+    rack_type: &str,
+    feeds: Option<&crate::scenario::FeedSpec>,
+    workload: Option<&str>,
+) {
+    let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
+    let workload_index = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
+    let node_ids: std::collections::BTreeMap<String, Entity> = {
+        let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
+        q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
+    };
+    let catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
+    let rng = world.resource::<crate::schedule::SimRng>().clone();
+    let containment = world.get::<crate::thermal::Hall>(hall_e).map(|h| h.containment).unwrap_or_default();
+    let cp = crate::thermal::air_cp(0.008);
+    let mut next_index = {
+        let mut q = world.query::<&Rack>();
+        q.iter(world).map(|r| r.index + 1).max().unwrap_or(0)
+    };
+    for row_e in row_es {
+        let Some(row) = world.get::<crate::thermal::Row>(row_e) else { continue };
+        if !rows.0.contains(&row.number) {
+            continue;
+        }
+        let (number, racks, cold) = (row.number, row.racks.clone(), row.cold_c);
+        let Some(&last) = racks.last() else { continue };
+        let (mut rack_feeds, mut workload, last_pos) = {
+            let r = world.get::<Rack>(last).expect("rack");
+            (world.get::<crate::power::RackFeeds>(last).expect("feeds").clone(), r.workload, r.position)
+        };
+        if let Some(w) = workload_index {
+            workload = w;
+        }
+        if let Some(f) = feeds
+            && let Some(&a) = node_ids.get(&f.a.replace("{row}", &number.to_string()))
+        {
+            let b = f.b.as_ref().and_then(|b| node_ids.get(&b.replace("{row}", &number.to_string())).copied());
+            rack_feeds = crate::power::RackFeeds { a, b };
+        }
+        // The old last rack is no longer at the row end.
+        world.get_mut::<crate::thermal::RackAir>(last).expect("air").recirculation =
+            crate::thermal::recirculation_share(containment, racks.len() == 1);
+        let u = world.resource::<Workloads>().activity.get(workload).copied().unwrap_or(0.0);
+        let mut added = Vec::new();
+        for k in 0..count {
+            let e = crate::scenario::build::spawn_rack(
+                world,
+                &catalog,
+                &rng,
+                cp,
+                crate::scenario::build::RackSpawn {
+                    hall: hall_e,
+                    hall_id: hall,
+                    row: row_e,
+                    row_number: number,
+                    position: last_pos + 1 + k,
+                    index: next_index,
+                    type_id: rack_type,
+                    workload,
+                    feeds: rack_feeds.clone(),
+                    recirculation: crate::thermal::recirculation_share(containment, k + 1 == count),
+                    liquid_loop: liquid,
+                    inlet_c: cold,
+                    utilisation: u,
+                },
+            );
+            next_index += 1;
+            added.push(e);
+        }
+        let mut row = world.get_mut::<crate::thermal::Row>(row_e).expect("row");
+        let per_rack = row.capacity_j_per_k / racks.len() as f64;
+        row.capacity_j_per_k += per_rack * f64::from(count);
+        row.racks.extend(added);
+    }
+}
+
+fn reset_gpus(world: &mut World, hall: Option<&str>) {
+    let hall_e = hall.and_then(|h| hall_entity(world, h).map(|(e, ..)| e));
+    let t = world.resource::<SimClock>().t_s();
+    let mut n = 0u32;
+    let mut q = world.query::<(&Rack, &mut GpuBank)>();
+    for (rack, mut bank) in q.iter_mut(world) {
+        if hall_e.is_some_and(|h| h != rack.hall) {
+            continue;
+        }
+        if let Some(g) = &rack.params.gpu {
+            n += bank.counts[GpuState::Shutdown as usize];
+            crate::thermal::gpu::reset_bank(&mut bank, g);
+        }
+    }
+    world.resource_mut::<crate::events::EventLog>().log(
+        t,
+        crate::events::EventKind::GpusReset,
+        crate::events::Severity::Info,
+        hall.unwrap_or("site"),
+        format!("{n} latched GPU(s) reset"),
+        Some(f64::from(n)),
+    );
+}
+
+fn update_workloads(clock: Res<SimClock>, mut w: ResMut<Workloads>) {
+    let (t_run, t_year) = (clock.t_s(), clock.time_of_year_s());
+    let activity: Vec<f64> = w.list.iter().map(|wl| wl.activity(t_run, t_year)).collect();
+    w.activity = activity;
+}
+
+/// Activity of one rack: workload level plus its own seeded, slowly varying noise.
+pub fn rack_activity(w: &Workloads, rack: &Rack, t_run_s: f64) -> f64 {
+    let wl = &w.list[rack.workload];
+    let base = w.activity[rack.workload];
+    if wl.noise == 0.0 {
+        return base;
+    }
+    let seed = w.seed ^ (u64::from(rack.index) << 20) ^ 0x5ca1_ab1e;
+    (base + wl.noise * crate::noise::value_noise(seed, t_run_s, RACK_NOISE_STEP_S)).clamp(0.0, 1.0)
+}
+
+/// GPU power for activity `u` under cap `cap_w` (physics §1.3: P = P_idle + (P_cap − P_idle)·u).
+#[inline]
+pub fn gpu_power_w(idle_w: f32, tdp_w: f32, u: f32, cap_w: f32) -> f32 {
+    (idle_w + (tdp_w - idle_w) * u).min(cap_w)
+}
+
+fn compute_rack_demand(
+    clock: Res<SimClock>,
+    workloads: Res<Workloads>,
+    mut racks: Query<(&Rack, &mut RackLoad, &mut GpuBank, &crate::thermal::RackAir)>,
+) {
+    let t = clock.t_s();
+    for (rack, mut load, mut bank, air) in &mut racks {
+        let p = &rack.params;
+        let u = rack_activity(&workloads, rack, t);
+        let s = fan_speed(air.inlet_c);
+        let mut gpu_w = 0.0_f64;
+        if let Some(g) = &p.gpu {
+            let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
+            let bank = &mut *bank;
+            for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
+                *pw = gpu_power_w(idle, tdp, uf, cap);
+                gpu_w += f64::from(*pw);
+            }
+        }
+        load.utilisation = u;
+        load.fan_speed = s;
+        load.base_kw = p.base_idle_kw + (p.base_max_kw - p.base_idle_kw) * u;
+        load.gpu_kw = gpu_w / 1_000.0;
+        load.fan_kw = p.fan_max_kw * s * s * s;
+        load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::SimDuration;
+
+    #[test]
+    fn fan_speed_ramps_between_25_and_35_c() {
+        assert_eq!(fan_speed(20.0), 0.5);
+        assert_eq!(fan_speed(30.0), 0.75);
+        assert_eq!(fan_speed(40.0), 1.0);
+    }
+
+    #[test]
+    fn gpu_power_follows_activity_and_cap() {
+        // H100: 75 W idle, 700 W TDP (physics §1.3).
+        assert_eq!(gpu_power_w(75.0, 700.0, 0.0, 700.0), 75.0);
+        assert_eq!(gpu_power_w(75.0, 700.0, 1.0, 700.0), 700.0);
+        assert_eq!(gpu_power_w(75.0, 700.0, 0.5, 700.0), 387.5);
+        assert_eq!(gpu_power_w(75.0, 700.0, 1.0, 280.0), 280.0);
+    }
+
+    #[test]
+    fn training_profile_dips_at_checkpoints() {
+        let w = Workload {
+            id: "t".into(),
+            profile: LoadProfile::Training {
+                utilisation: 0.95,
+                checkpoint_every: SimDuration::from_secs(600),
+                checkpoint_duration: SimDuration::from_secs(60),
+                checkpoint_utilisation: 0.3,
+            },
+            noise: 0.0,
+        };
+        assert_eq!(w.activity(100.0, 0.0), 0.95);
+        assert_eq!(w.activity(570.0, 0.0), 0.3);
+        assert_eq!(w.activity(601.0, 0.0), 0.95);
+    }
+
+    #[test]
+    fn diurnal_profile_peaks_at_its_hour() {
+        let w = Workload {
+            id: "d".into(),
+            profile: LoadProfile::Diurnal { mean: 0.6, amplitude: 0.3, peak_hour: 20.0 },
+            noise: 0.0,
+        };
+        assert!((w.activity(0.0, 20.0 * 3600.0) - 0.9).abs() < 1e-12);
+        assert!((w.activity(0.0, 8.0 * 3600.0) - 0.3).abs() < 1e-12);
+    }
+}

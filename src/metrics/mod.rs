@@ -1,0 +1,649 @@
+//! What the run measured: energy books, totals, extremes, envelope time, time series and the
+//! summary that expectations test. See [`MetricsPlugin`].
+//!
+//! Books checked every tick (their worst relative error is reported):
+//!
+//! ```text
+//! electricity:  grid + generators + battery discharge = IT + cooling + losses + battery charge
+//! heat:         IT + in-hall losses = removed by air units + removed by liquid loops
+//!                                    + stored in hall air/mass + GPU dies + coolant
+//! ```
+//!
+//! KPIs (The Green Grid definitions): PUE = facility energy / IT energy; WUE = site water (L) /
+//! IT energy (kWh); CO₂ = grid kWh × carbon intensity + diesel L × 2.65 kg/L (physics §5.2, §6.1).
+
+pub mod expect;
+
+use std::io::Write;
+
+use bevy::prelude::*;
+use serde::Serialize;
+
+use crate::cooling::CoolingBooks;
+use crate::events::{EventKind, EventLog};
+use crate::fuel::{DIESEL_CO2_KG_PER_L, DIESEL_DENSITY_KG_PER_L, FuelState, SevesoClass};
+use crate::load::{GpuBank, GpuState};
+use crate::power::generator::GenState;
+use crate::power::{Generator, PowerBooks, Ups};
+use crate::schedule::{SimClock, SimSchedule, SimStep};
+use crate::thermal::ashrae::Band;
+use crate::thermal::{Hall, HallState, RackAir, ThermalBooks};
+use crate::weather::Outdoor;
+use expect::{Expectation, Outcome};
+
+/// Site economics and carbon inputs.
+#[derive(Resource, Clone, Debug)]
+pub struct SiteFactors {
+    /// Grid carbon intensity, g/kWh.
+    pub carbon_g_per_kwh: f64,
+    /// Electricity price, €/MWh.
+    pub price_eur_per_mwh: f64,
+}
+
+/// Running totals and extremes.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct RunTotals {
+    /// Simulated seconds.
+    pub seconds: f64,
+    /// IT energy, kWh.
+    pub it_kwh: f64,
+    /// Cooling energy, kWh.
+    pub cooling_kwh: f64,
+    /// Electrical losses, kWh.
+    pub losses_kwh: f64,
+    /// Grid energy, kWh.
+    pub grid_kwh: f64,
+    /// Generator energy, kWh.
+    pub generator_kwh: f64,
+    /// Battery discharge (chemical), kWh.
+    pub battery_out_kwh: f64,
+    /// Battery charge (stored), kWh.
+    pub battery_in_kwh: f64,
+    /// Unserved IT, kWh.
+    pub unserved_kwh: f64,
+    /// Water, L.
+    pub water_l: f64,
+    /// Cooling done by evaporation, kWh.
+    pub evaporative_kwh: f64,
+    /// Diesel burned, L.
+    pub fuel_l: f64,
+    /// Diesel delivered, L.
+    pub delivered_l: f64,
+    /// Hottest inlet, °C.
+    pub max_inlet_c: f64,
+    /// Hottest die, °C.
+    pub max_gpu_c: f64,
+    /// Lowest UPS state of charge, %.
+    pub min_ups_soc_pct: f64,
+    /// Lowest fuel autonomy, h.
+    pub min_autonomy_h: f64,
+    /// Highest grid import, kW.
+    pub grid_peak_kw: f64,
+    /// Most GPUs shut down at once.
+    pub max_gpus_off: u32,
+    /// Most GPUs throttling (throttle or slowdown) at once.
+    pub max_gpus_throttled: u32,
+    /// GPU-hours in throttle or slowdown.
+    pub gpu_hours_throttled: f64,
+    /// GPU-hours shut down.
+    pub gpu_hours_off: f64,
+    /// Most racks without power at once.
+    pub max_racks_unpowered: u32,
+    /// Hours with any inlet outside recommended.
+    pub hours_outside_recommended: f64,
+    /// Hours with any inlet outside A1.
+    pub hours_outside_a1: f64,
+    /// Worst relative error of the electrical books.
+    pub max_electric_error: f64,
+    /// Worst relative error of the heat books.
+    pub max_heat_error: f64,
+    /// Largest stored diesel seen, L.
+    pub max_stored_l: f64,
+}
+
+/// One tick's site snapshot for the time series.
+#[derive(Clone, Debug, Default)]
+struct Sample {
+    it_kw: f64,
+    cooling_kw: f64,
+    losses_kw: f64,
+    grid_kw: f64,
+    generator_kw: f64,
+    battery_kw: f64,
+    water_l_per_h: f64,
+    fuel_burn_l_per_h: f64,
+}
+
+/// The time series: rows every `interval_ms`, power columns averaged over the interval,
+/// state columns at the sample time.
+#[derive(Resource, Default)]
+pub struct Timeseries {
+    /// Interval between rows, ms.
+    pub interval_ms: u64,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows kept in memory (if `keep`).
+    pub rows: Vec<Vec<f64>>,
+    /// Whether to keep rows in memory.
+    pub keep: bool,
+    /// Where rows are streamed as CSV.
+    pub sink: Option<Box<dyn Write + Send + Sync>>,
+    acc: Sample,
+    acc_s: f64,
+    next_ms: u64,
+    /// A write to the sink failed (reported at the end).
+    pub error: Option<String>,
+}
+
+impl Timeseries {
+    /// A time series with a row every `interval_ms`.
+    pub fn new(interval_ms: u64, keep: bool, sink: Option<Box<dyn Write + Send + Sync>>) -> Self {
+        Self { interval_ms: interval_ms.max(1), keep, sink, ..default() }
+    }
+
+    /// Writes `row` (CSV) and keeps it if asked.
+    fn push(&mut self, row: Vec<f64>) {
+        if let Some(sink) = self.sink.as_mut() {
+            let mut line = String::with_capacity(row.len() * 10);
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                line.push_str(&format_value(*v));
+            }
+            line.push('\n');
+            if let Err(e) = sink.write_all(line.as_bytes()) {
+                self.error.get_or_insert(e.to_string());
+            }
+        }
+        if self.keep {
+            self.rows.push(row);
+        }
+    }
+
+    /// Column index by name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// Formats a number for the CSV: three decimals, integers without them, `inf` spelled out.
+pub fn format_value(v: f64) -> String {
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v == v.trunc() && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v:.3}") }
+}
+
+/// The run's summary (`summary.json`).
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Simulated hours.
+    pub duration_h: f64,
+    /// Tick, s.
+    pub tick_s: f64,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Racks.
+    pub racks: usize,
+    /// GPUs.
+    pub gpus: usize,
+    /// IT energy, kWh.
+    pub it_energy_kwh: f64,
+    /// Facility energy (IT + cooling + electrical losses), kWh.
+    pub facility_energy_kwh: f64,
+    /// Cooling energy, kWh.
+    pub cooling_energy_kwh: f64,
+    /// Electrical losses, kWh.
+    pub losses_energy_kwh: f64,
+    /// Grid energy, kWh.
+    pub grid_energy_kwh: f64,
+    /// Generator energy, kWh.
+    pub generator_energy_kwh: f64,
+    /// PUE.
+    pub pue: f64,
+    /// WUE, L/kWh.
+    pub wue_l_per_kwh: f64,
+    /// Water, L.
+    pub water_used_l: f64,
+    /// Water per kWh of evaporative cooling, L/kWh.
+    pub water_per_evaporative_kwh: f64,
+    /// CO₂ total, kg.
+    pub co2_kg: f64,
+    /// CO₂ from the grid, kg.
+    pub co2_grid_kg: f64,
+    /// CO₂ from diesel, kg.
+    pub co2_diesel_kg: f64,
+    /// Electricity cost, €.
+    pub electricity_cost_eur: f64,
+    /// Diesel burned, L.
+    pub fuel_used_l: f64,
+    /// Diesel delivered, L.
+    pub fuel_delivered_l: f64,
+    /// Tankers unloaded.
+    pub fuel_deliveries: u32,
+    /// Diesel on site at the end, L.
+    pub fuel_remaining_l: f64,
+    /// Fuel autonomy at the end, h.
+    pub fuel_autonomy_h: f64,
+    /// Lowest fuel autonomy, h.
+    pub min_fuel_autonomy_h: f64,
+    /// Diesel storage capacity as mass, t.
+    pub diesel_stored_t: f64,
+    /// Seveso class of the storage capacity.
+    pub seveso_class: SevesoClass,
+    /// Hottest rack inlet, °C.
+    pub max_inlet_c: f64,
+    /// Hottest GPU die, °C.
+    pub max_gpu_temp_c: f64,
+    /// Hours with any rack inlet outside recommended.
+    pub hours_outside_recommended: f64,
+    /// Hours with any rack inlet outside A1.
+    pub hours_outside_a1: f64,
+    /// Rack-hours per ASHRAE band.
+    pub rack_hours_by_band: Vec<(Band, f64)>,
+    /// Rack-hours inside H1.
+    pub rack_hours_h1: f64,
+    /// Most GPUs throttling at once.
+    pub gpus_throttled: u32,
+    /// Most GPUs shut down at once.
+    pub gpus_shutdown: u32,
+    /// GPU-hours throttled.
+    pub gpu_hours_throttled: f64,
+    /// GPU-hours shut down.
+    pub gpu_hours_off: f64,
+    /// Breaker trips by protection.
+    pub breaker_trips: u32,
+    /// Generator failures (failed starts, trips, fuel outs).
+    pub generator_failures: u32,
+    /// Generator starts that came online.
+    pub generator_starts: u32,
+    /// IT energy not served, kWh.
+    pub load_dropped_kwh: f64,
+    /// Most racks unpowered at once.
+    pub racks_unpowered_max: u32,
+    /// Lowest UPS state of charge, %.
+    pub min_ups_soc_pct: f64,
+    /// Highest grid import, kW.
+    pub grid_peak_kw: f64,
+    /// Largest relative error of the electrical books in any tick.
+    pub energy_balance_error: f64,
+    /// Largest relative error of the heat books in any tick.
+    pub heat_balance_error: f64,
+    /// Expectations and their outcome.
+    pub expectations: Vec<Outcome>,
+}
+
+impl Summary {
+    /// A metric by expectation name.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "max_inlet_c" => self.max_inlet_c,
+            "max_gpu_temp_c" => self.max_gpu_temp_c,
+            "pue" => self.pue,
+            "wue_l_per_kwh" => self.wue_l_per_kwh,
+            "co2_kg" => self.co2_kg,
+            "it_energy_kwh" => self.it_energy_kwh,
+            "facility_energy_kwh" => self.facility_energy_kwh,
+            "fuel_used_l" => self.fuel_used_l,
+            "water_used_l" => self.water_used_l,
+            "min_fuel_autonomy_h" => self.min_fuel_autonomy_h,
+            "min_ups_soc_pct" => self.min_ups_soc_pct,
+            "breaker_trips" => f64::from(self.breaker_trips),
+            "generator_failures" => f64::from(self.generator_failures),
+            "load_dropped_kwh" => self.load_dropped_kwh,
+            "gpus_shutdown" => f64::from(self.gpus_shutdown),
+            "gpus_throttled" => f64::from(self.gpus_throttled),
+            "hours_outside_recommended" => self.hours_outside_recommended,
+            "hours_outside_a1" => self.hours_outside_a1,
+            "grid_peak_kw" => self.grid_peak_kw,
+            "fuel_deliveries" => f64::from(self.fuel_deliveries),
+            "diesel_stored_t" => self.diesel_stored_t,
+            "energy_balance_error" => self.energy_balance_error.max(self.heat_balance_error),
+            _ => return None,
+        })
+    }
+
+    /// Whether every expectation holds.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|o| o.passed)
+    }
+}
+
+/// The run's expectations.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Expectations(pub Vec<Expectation>);
+
+/// The metrics domain.
+#[derive(Default)]
+pub struct MetricsPlugin;
+
+impl Plugin for MetricsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<RunTotals>()
+            .init_resource::<Expectations>()
+            .add_systems(SimSchedule, (accumulate, sample).chain().in_set(SimStep::Metrics));
+    }
+}
+
+/// Relative error of a balance `lhs = rhs` with a floor so idle sites don't divide by zero.
+fn relative_error(lhs: f64, rhs: f64, scale: f64) -> f64 {
+    (lhs - rhs).abs() / scale.max(1.0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn accumulate(
+    clock: Res<SimClock>,
+    power: Res<PowerBooks>,
+    heat: Res<ThermalBooks>,
+    cooling: Res<CoolingBooks>,
+    fuel: Res<FuelState>,
+    mut totals: ResMut<RunTotals>,
+    halls: Query<&HallState>,
+    racks: Query<(&RackAir, &GpuBank)>,
+    upses: Query<&Ups>,
+) {
+    let dt = clock.dt_s();
+    let h = dt / 3_600.0;
+    let t = &mut *totals;
+    if clock.step == 0 {
+        t.min_ups_soc_pct = 100.0;
+        t.min_autonomy_h = f64::INFINITY;
+        t.max_inlet_c = f64::NEG_INFINITY;
+        t.max_gpu_c = f64::NEG_INFINITY;
+    }
+    t.seconds += dt;
+    t.it_kwh += power.it_kw * h;
+    t.cooling_kwh += power.cooling_kw * h;
+    t.losses_kwh += power.losses_kw() * h;
+    t.grid_kwh += power.grid_kw * h;
+    t.generator_kwh += power.generator_kw * h;
+    t.battery_out_kwh += power.battery_discharge_kw * h;
+    t.battery_in_kwh += power.battery_charge_kw * h;
+    t.unserved_kwh += power.unserved_kw * h;
+    t.water_l += cooling.water_l_per_h * h;
+    t.evaporative_kwh += cooling.evaporative_cooling_kw * h;
+    t.fuel_l += fuel.burned_l;
+    t.delivered_l += fuel.delivered_l;
+    t.grid_peak_kw = t.grid_peak_kw.max(power.grid_kw);
+    t.min_autonomy_h = t.min_autonomy_h.min(fuel.autonomy_h);
+    t.max_stored_l = t.max_stored_l.max(fuel.stored_l);
+    t.max_racks_unpowered = t.max_racks_unpowered.max(power.racks_unpowered);
+
+    // Books.
+    let uses = power.it_kw + power.cooling_kw + power.losses_kw() + power.battery_charge_kw;
+    t.max_electric_error = t.max_electric_error.max(relative_error(power.imbalance_kw() + uses, uses, uses));
+    let produced = heat.rack_electric_kw + heat.hall_losses_kw;
+    let accounted = heat.air_removed_kw
+        + cooling.liquid_removed_kw
+        + heat.hall_stored_kw
+        + heat.gpu_stored_kw
+        + cooling.liquid_stored_kw;
+    t.max_heat_error = t.max_heat_error.max(relative_error(produced, accounted, produced.abs()));
+
+    // Extremes and envelope time.
+    let mut any_out_rec = false;
+    let mut any_out_a1 = false;
+    for st in &halls {
+        t.max_inlet_c = t.max_inlet_c.max(st.max_inlet_c);
+    }
+    let (mut throttled, mut off) = (0u32, 0u32);
+    for (air, bank) in &racks {
+        if let Some(b) = air.exposure.current {
+            any_out_rec |= b > Band::Recommended;
+            any_out_a1 |= b > Band::A1;
+        }
+        if !bank.is_empty() {
+            t.max_gpu_c = t.max_gpu_c.max(bank.max_temp_c());
+            throttled += bank.counts[GpuState::Throttled as usize] + bank.counts[GpuState::Slowdown as usize];
+            off += bank.counts[GpuState::Shutdown as usize];
+        }
+    }
+    if any_out_rec {
+        t.hours_outside_recommended += h;
+    }
+    if any_out_a1 {
+        t.hours_outside_a1 += h;
+    }
+    t.max_gpus_throttled = t.max_gpus_throttled.max(throttled);
+    t.max_gpus_off = t.max_gpus_off.max(off);
+    t.gpu_hours_throttled += f64::from(throttled) * h;
+    t.gpu_hours_off += f64::from(off) * h;
+    for u in &upses {
+        t.min_ups_soc_pct = t.min_ups_soc_pct.min(u.battery.soc() * 100.0);
+    }
+}
+
+/// Names of the site-level time-series columns (per-hall columns follow).
+pub const SITE_COLUMNS: &[&str] = &[
+    "t_s",
+    "outdoor_db_c",
+    "outdoor_wb_c",
+    "outdoor_rh_pct",
+    "it_kw",
+    "cooling_kw",
+    "losses_kw",
+    "facility_kw",
+    "pue",
+    "grid_kw",
+    "generator_kw",
+    "battery_kw",
+    "ups_soc_min_pct",
+    "generators_running",
+    "fuel_l",
+    "fuel_burn_l_per_h",
+    "autonomy_h",
+    "water_l_per_h",
+    "max_inlet_c",
+    "mean_inlet_c",
+    "max_gpu_c",
+    "gpus_throttled",
+    "gpus_off",
+    "racks_unpowered",
+    "cooling_units_running",
+];
+
+/// Builds the header from the halls.
+pub fn timeseries_header(hall_ids: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = SITE_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    for id in hall_ids {
+        for col in ["room_c", "supply_c", "max_inlet_c", "dew_point_c", "liquid_c"] {
+            h.push(format!("{id}.{col}"));
+        }
+    }
+    h
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sample(
+    clock: Res<SimClock>,
+    power: Res<PowerBooks>,
+    cooling: Res<CoolingBooks>,
+    fuel: Res<FuelState>,
+    outdoor: Res<Outdoor>,
+    mut ts: ResMut<Timeseries>,
+    halls: Query<(&Hall, &HallState)>,
+    racks: Query<&GpuBank>,
+    gens: Query<&Generator>,
+    upses: Query<&Ups>,
+) {
+    let dt = clock.dt_s();
+    let a = &mut ts.acc;
+    a.it_kw += power.it_kw * dt;
+    a.cooling_kw += power.cooling_kw * dt;
+    a.losses_kw += power.losses_kw() * dt;
+    a.grid_kw += power.grid_kw * dt;
+    a.generator_kw += power.generator_kw * dt;
+    a.battery_kw += (power.battery_discharge_kw - power.battery_charge_kw) * dt;
+    a.water_l_per_h += cooling.water_l_per_h * dt;
+    a.fuel_burn_l_per_h += fuel.burn_l_per_h * dt;
+    ts.acc_s += dt;
+    let end_ms = clock.t_ms + clock.dt.as_ms();
+    if clock.step == 0 {
+        ts.next_ms = ts.interval_ms;
+    }
+    let last = end_ms >= clock.end_ms;
+    if end_ms < ts.next_ms && !last {
+        return;
+    }
+    while ts.next_ms <= end_ms {
+        ts.next_ms += ts.interval_ms;
+    }
+    let span = ts.acc_s.max(1e-9);
+    let m = core::mem::take(&mut ts.acc);
+    ts.acc_s = 0.0;
+    let it = m.it_kw / span;
+    let facility = (m.it_kw + m.cooling_kw + m.losses_kw) / span;
+    let (mut max_in, mut sum_in, mut n_in) = (f64::NEG_INFINITY, 0.0, 0.0);
+    for (_, st) in &halls {
+        max_in = max_in.max(st.max_inlet_c);
+        sum_in += st.mean_inlet_c;
+        n_in += 1.0;
+    }
+    let (mut max_gpu, mut thr, mut off) = (f64::NEG_INFINITY, 0u32, 0u32);
+    for b in &racks {
+        if !b.is_empty() {
+            max_gpu = max_gpu.max(b.max_temp_c());
+            thr += b.counts[GpuState::Throttled as usize] + b.counts[GpuState::Slowdown as usize];
+            off += b.counts[GpuState::Shutdown as usize];
+        }
+    }
+    let soc = upses.iter().map(|u| u.battery.soc() * 100.0).fold(f64::INFINITY, f64::min);
+    let mut row = vec![
+        end_ms as f64 / 1_000.0,
+        outdoor.dry_bulb_c,
+        outdoor.wet_bulb_c,
+        outdoor.rh_pct,
+        it,
+        m.cooling_kw / span,
+        m.losses_kw / span,
+        facility,
+        if it > 0.0 { facility / it } else { 0.0 },
+        m.grid_kw / span,
+        m.generator_kw / span,
+        m.battery_kw / span,
+        if soc.is_finite() { soc } else { 100.0 },
+        gens.iter().filter(|g| g.state == GenState::Running).count() as f64,
+        fuel.stored_l,
+        m.fuel_burn_l_per_h / span,
+        if fuel.autonomy_h.is_finite() { fuel.autonomy_h } else { -1.0 },
+        m.water_l_per_h / span,
+        if max_in.is_finite() { max_in } else { 0.0 },
+        if n_in > 0.0 { sum_in / n_in } else { 0.0 },
+        if max_gpu.is_finite() { max_gpu } else { 0.0 },
+        f64::from(thr),
+        f64::from(off),
+        f64::from(power.racks_unpowered),
+        f64::from(cooling.units_running),
+    ];
+    for (_, st) in &halls {
+        row.extend([
+            st.room_c,
+            st.supply_c,
+            st.max_inlet_c,
+            crate::psychro::dew_point_c(st.humidity_ratio, outdoor.pressure_pa),
+            if st.liquid_available { st.coolant_c } else { f64::NAN },
+        ]);
+    }
+    ts.push(row);
+}
+
+/// Builds the summary at the end of a run.
+pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
+    let clock = world.resource::<SimClock>().clone();
+    let t = world.resource::<RunTotals>().clone();
+    let factors = world.resource::<SiteFactors>().clone();
+    let fuel = world.resource::<FuelState>().clone();
+    let log = world.resource::<EventLog>();
+    let breaker_trips = log
+        .events
+        .iter()
+        .filter(|e| {
+            e.kind == EventKind::BreakerTrip
+                && !e.message.contains("manual")
+                && e.message.starts_with("breaker tripped")
+        })
+        .count() as u32;
+    let generator_failures =
+        (log.count(EventKind::GeneratorFailedToStart) + log.count(EventKind::GeneratorTripped)) as u32;
+    let generator_starts = log.count(EventKind::GeneratorOnline) as u32;
+    let mut band_s = [0.0; 6];
+    let mut h1_s = 0.0;
+    let mut racks = 0;
+    let mut gpus = 0;
+    let mut q = world.query::<(&RackAir, &GpuBank)>();
+    for (air, bank) in q.iter(world) {
+        racks += 1;
+        gpus += bank.len();
+        for (b, s) in band_s.iter_mut().zip(air.exposure.band_s) {
+            *b += s;
+        }
+        h1_s += air.exposure.h1_s;
+    }
+    let facility = t.it_kwh + t.cooling_kwh + t.losses_kwh;
+    let co2_grid = t.grid_kwh * factors.carbon_g_per_kwh / 1_000.0;
+    let co2_diesel = t.fuel_l * DIESEL_CO2_KG_PER_L;
+    let stored_t = fuel.capacity_l * DIESEL_DENSITY_KG_PER_L / 1_000.0;
+    let finite = |x: f64, d: f64| if x.is_finite() { x } else { d };
+    let mut s = Summary {
+        scenario: scenario_name.to_owned(),
+        seed,
+        duration_h: clock.t_s() / 3_600.0,
+        tick_s: clock.dt_s(),
+        ticks: clock.step,
+        racks,
+        gpus,
+        it_energy_kwh: t.it_kwh,
+        facility_energy_kwh: facility,
+        cooling_energy_kwh: t.cooling_kwh,
+        losses_energy_kwh: t.losses_kwh,
+        grid_energy_kwh: t.grid_kwh,
+        generator_energy_kwh: t.generator_kwh,
+        pue: if t.it_kwh > 0.0 { facility / t.it_kwh } else { 0.0 },
+        wue_l_per_kwh: if t.it_kwh > 0.0 { t.water_l / t.it_kwh } else { 0.0 },
+        water_used_l: t.water_l,
+        water_per_evaporative_kwh: if t.evaporative_kwh > 0.0 { t.water_l / t.evaporative_kwh } else { 0.0 },
+        co2_kg: co2_grid + co2_diesel,
+        co2_grid_kg: co2_grid,
+        co2_diesel_kg: co2_diesel,
+        electricity_cost_eur: t.grid_kwh * factors.price_eur_per_mwh / 1_000.0,
+        fuel_used_l: t.fuel_l,
+        fuel_delivered_l: t.delivered_l,
+        fuel_deliveries: fuel.deliveries,
+        fuel_remaining_l: fuel.stored_l,
+        fuel_autonomy_h: finite(fuel.autonomy_h, -1.0),
+        min_fuel_autonomy_h: finite(t.min_autonomy_h, -1.0),
+        diesel_stored_t: stored_t,
+        seveso_class: SevesoClass::of_tonnes(stored_t),
+        max_inlet_c: finite(t.max_inlet_c, 0.0),
+        max_gpu_temp_c: finite(t.max_gpu_c, 0.0),
+        hours_outside_recommended: t.hours_outside_recommended,
+        hours_outside_a1: t.hours_outside_a1,
+        rack_hours_by_band: Band::ALL.iter().map(|&b| (b, band_s[b as usize] / 3_600.0)).collect(),
+        rack_hours_h1: h1_s / 3_600.0,
+        gpus_throttled: t.max_gpus_throttled,
+        gpus_shutdown: t.max_gpus_off,
+        gpu_hours_throttled: t.gpu_hours_throttled,
+        gpu_hours_off: t.gpu_hours_off,
+        breaker_trips,
+        generator_failures,
+        generator_starts,
+        load_dropped_kwh: t.unserved_kwh,
+        racks_unpowered_max: t.max_racks_unpowered,
+        min_ups_soc_pct: t.min_ups_soc_pct,
+        grid_peak_kw: t.grid_peak_kw,
+        energy_balance_error: t.max_electric_error,
+        heat_balance_error: t.max_heat_error,
+        expectations: Vec::new(),
+    };
+    let exps = world.resource::<Expectations>().0.clone();
+    s.expectations = exps.iter().map(|e| e.evaluate(&s)).collect();
+    s
+}

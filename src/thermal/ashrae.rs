@@ -1,0 +1,219 @@
+//! ASHRAE TC 9.9 thermal envelopes for air-cooled IT inlets (physics §2.2).
+//!
+//! | class | dry bulb | humidity |
+//! |---|---|---|
+//! | recommended (A1–A4) | 18–27 °C | dew point −9…15 °C, RH ≤ 70 % |
+//! | A1 allowable | 15–32 °C | RH 8–80 %, dew point ≤ 17 °C |
+//! | A2 allowable | 10–35 °C | RH 8–80 %, dew point ≤ 21 °C |
+//! | A3 allowable | 5–40 °C | RH 8–85 %, dew point ≤ 24 °C |
+//! | A4 allowable | 5–45 °C | RH 8–90 %, dew point ≤ 24 °C |
+//! | H1 (5th ed.) | recommended 18–22 °C, allowable 5–25 °C | dew point ≤ 18 °C |
+//!
+//! Temperature limits are [V]; humidity limits [U] (recalled, physics §9 item 3). A state's
+//! band is the tightest envelope that contains it; "beyond A4" is exceedance.
+
+use serde::Serialize;
+
+/// A dry-bulb/humidity envelope.
+#[derive(Clone, Copy, Debug)]
+pub struct Envelope {
+    /// Lowest dry bulb, °C.
+    pub min_c: f64,
+    /// Highest dry bulb, °C.
+    pub max_c: f64,
+    /// Highest dew point, °C.
+    pub max_dew_point_c: f64,
+    /// Lowest dew point, °C.
+    pub min_dew_point_c: f64,
+    /// Highest RH, %.
+    pub max_rh_pct: f64,
+    /// Lowest RH, %.
+    pub min_rh_pct: f64,
+}
+
+impl Envelope {
+    /// Whether a state lies inside.
+    pub fn contains(&self, t_c: f64, dew_point_c: f64, rh_pct: f64) -> bool {
+        (self.min_c..=self.max_c).contains(&t_c)
+            && dew_point_c <= self.max_dew_point_c
+            && dew_point_c >= self.min_dew_point_c
+            && rh_pct <= self.max_rh_pct
+            && rh_pct >= self.min_rh_pct
+    }
+}
+
+/// ASHRAE recommended envelope.
+pub const RECOMMENDED: Envelope = Envelope {
+    min_c: 18.0,
+    max_c: 27.0,
+    max_dew_point_c: 15.0,
+    min_dew_point_c: -9.0,
+    max_rh_pct: 70.0,
+    min_rh_pct: 0.0,
+};
+/// A1 allowable.
+pub const A1: Envelope = Envelope {
+    min_c: 15.0,
+    max_c: 32.0,
+    max_dew_point_c: 17.0,
+    min_dew_point_c: -100.0,
+    max_rh_pct: 80.0,
+    min_rh_pct: 8.0,
+};
+/// A2 allowable.
+pub const A2: Envelope = Envelope {
+    min_c: 10.0,
+    max_c: 35.0,
+    max_dew_point_c: 21.0,
+    min_dew_point_c: -100.0,
+    max_rh_pct: 80.0,
+    min_rh_pct: 8.0,
+};
+/// A3 allowable.
+pub const A3: Envelope = Envelope {
+    min_c: 5.0,
+    max_c: 40.0,
+    max_dew_point_c: 24.0,
+    min_dew_point_c: -100.0,
+    max_rh_pct: 85.0,
+    min_rh_pct: 8.0,
+};
+/// A4 allowable.
+pub const A4: Envelope = Envelope {
+    min_c: 5.0,
+    max_c: 45.0,
+    max_dew_point_c: 24.0,
+    min_dew_point_c: -100.0,
+    max_rh_pct: 90.0,
+    min_rh_pct: 8.0,
+};
+/// H1 allowable (high-density class, 5th edition).
+pub const H1: Envelope = Envelope {
+    min_c: 5.0,
+    max_c: 25.0,
+    max_dew_point_c: 18.0,
+    min_dew_point_c: -100.0,
+    max_rh_pct: 80.0,
+    min_rh_pct: 8.0,
+};
+
+/// The tightest band containing a state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// Inside the recommended envelope.
+    Recommended = 0,
+    /// Inside A1 allowable.
+    A1 = 1,
+    /// Inside A2 allowable.
+    A2 = 2,
+    /// Inside A3 allowable.
+    A3 = 3,
+    /// Inside A4 allowable.
+    A4 = 4,
+    /// Outside every envelope.
+    BeyondA4 = 5,
+}
+
+impl Band {
+    /// All bands, best first.
+    pub const ALL: [Band; 6] = [Band::Recommended, Band::A1, Band::A2, Band::A3, Band::A4, Band::BeyondA4];
+
+    /// Short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::Recommended => "recommended",
+            Band::A1 => "A1",
+            Band::A2 => "A2",
+            Band::A3 => "A3",
+            Band::A4 => "A4",
+            Band::BeyondA4 => "beyond A4",
+        }
+    }
+
+    /// Upper dry-bulb limit of the band, °C.
+    pub fn max_c(self) -> f64 {
+        match self {
+            Band::Recommended => RECOMMENDED.max_c,
+            Band::A1 => A1.max_c,
+            Band::A2 => A2.max_c,
+            Band::A3 => A3.max_c,
+            Band::A4 | Band::BeyondA4 => A4.max_c,
+        }
+    }
+}
+
+/// The band of an inlet state.
+pub fn classify(t_c: f64, dew_point_c: f64, rh_pct: f64) -> Band {
+    for (env, band) in
+        [(RECOMMENDED, Band::Recommended), (A1, Band::A1), (A2, Band::A2), (A3, Band::A3), (A4, Band::A4)]
+    {
+        if env.contains(t_c, dew_point_c, rh_pct) {
+            return band;
+        }
+    }
+    Band::BeyondA4
+}
+
+/// Time a rack's inlet spent in each band, and inside H1.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Exposure {
+    /// Seconds per band, indexed by `Band as usize`.
+    pub band_s: [f64; 6],
+    /// Seconds inside the H1 allowable envelope.
+    pub h1_s: f64,
+    /// Band now.
+    #[serde(skip)]
+    pub current: Option<Band>,
+}
+
+impl Exposure {
+    /// Adds `dt_s` in the band of a state.
+    pub fn record(&mut self, t_c: f64, dew_point_c: f64, rh_pct: f64, dt_s: f64) -> Band {
+        let b = classify(t_c, dew_point_c, rh_pct);
+        self.band_s[b as usize] += dt_s;
+        if H1.contains(t_c, dew_point_c, rh_pct) {
+            self.h1_s += dt_s;
+        }
+        b
+    }
+
+    /// Seconds outside the recommended envelope.
+    pub fn outside_recommended_s(&self) -> f64 {
+        self.band_s[1..].iter().sum()
+    }
+
+    /// Seconds outside A1 allowable.
+    pub fn outside_a1_s(&self) -> f64 {
+        self.band_s[2..].iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_temperature_and_humidity() {
+        assert_eq!(classify(22.0, 10.0, 50.0), Band::Recommended);
+        assert_eq!(classify(28.0, 10.0, 30.0), Band::A1);
+        assert_eq!(classify(22.0, 16.0, 78.0), Band::A1, "dew point above 15 °C leaves recommended");
+        assert_eq!(classify(33.0, 10.0, 30.0), Band::A2);
+        assert_eq!(classify(38.0, 10.0, 20.0), Band::A3);
+        assert_eq!(classify(44.0, 10.0, 15.0), Band::A4);
+        assert_eq!(classify(46.0, 10.0, 10.0), Band::BeyondA4);
+        assert_eq!(classify(26.0, 23.0, 85.0), Band::A3, "humid air: dew point 23 °C needs A3");
+    }
+
+    #[test]
+    fn exposure_accumulates_time() {
+        let mut e = Exposure::default();
+        e.record(22.0, 10.0, 50.0, 60.0);
+        e.record(30.0, 10.0, 30.0, 30.0);
+        e.record(36.0, 10.0, 20.0, 10.0);
+        assert_eq!(e.band_s[0], 60.0);
+        assert_eq!(e.outside_recommended_s(), 40.0);
+        assert_eq!(e.outside_a1_s(), 10.0);
+        assert_eq!(e.h1_s, 60.0);
+    }
+}

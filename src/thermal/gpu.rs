@@ -1,0 +1,210 @@
+//! GPU die temperature and thermal protection (physics §1.4).
+//!
+//! Each GPU is an RC node fed by its sink (inlet air, or coolant on a cold plate):
+//!
+//! ```text
+//! C · dT/dt = P − (T − T_sink)/R        R = R_model · r_i  (r_i: per-GPU spread, ±5 %)
+//! ```
+//!
+//! integrated exactly over a tick with constant P and T_sink:
+//! `T' = T_ss + (T − T_ss)·e^(−dt/τ)`, `T_ss = T_sink + P·R`, `τ = R_model·C` (the spread
+//! changes the steady rise, not the time constant). The heat passed to the sink over the
+//! tick is `P·dt − C·(T' − T)` exactly, so the energy books close with the dies' storage.
+//!
+//! Protection (per GPU, evaluated after the die step, applied from the next tick):
+//!
+//! | die temperature | state | power cap |
+//! |---|---|---|
+//! | < 87 °C | normal | TDP |
+//! | 87–89 °C | software throttle | `TDP·(1 − 0.1·(T − 87))` |
+//! | ≥ 89 °C (until < 87 °C) | hardware slowdown, clocks halved | `0.4·TDP` (0.35–0.5) |
+//! | ≥ 92 °C | shut down, latched until reset or power cycle | 0 |
+
+use crate::catalog::GpuModel;
+use crate::load::{GpuBank, GpuState};
+
+/// Software-throttle slope: power-cap reduction per K above the throttle temperature
+/// (physics §1.4: k ≈ 0.1 /K [U]).
+pub const THROTTLE_SLOPE_PER_K: f64 = 0.1;
+/// Power cap in hardware slowdown as a fraction of TDP (physics §1.4: 0.35–0.5 [U]).
+pub const SLOWDOWN_CAP_FRACTION: f64 = 0.4;
+/// Hysteresis before hardware slowdown releases, K [U].
+pub const SLOWDOWN_HYSTERESIS_K: f64 = 2.0;
+/// Half-width of the per-GPU thermal-resistance spread (TIM, airflow position) [U].
+pub const R_SPREAD: f64 = 0.05;
+
+/// Outcome of one die step over a rack's GPUs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DieStep {
+    /// Heat passed to the sink over the tick, J.
+    pub heat_to_sink_j: f64,
+    /// Change of heat stored in the dies, J.
+    pub stored_j: f64,
+    /// Electrical energy into the GPUs, J.
+    pub electrical_j: f64,
+}
+
+/// Advances every die of a bank by `dt_s` with powers `bank.power_w` (zero if `powered` is
+/// false) and sink temperature `sink_c`; `r_model` is the model's junction-to-sink resistance.
+pub fn step_dies(
+    bank: &mut GpuBank,
+    model: &GpuModel,
+    r_model_k_per_w: f64,
+    sink_c: f64,
+    powered: bool,
+    dt_s: f64,
+) -> DieStep {
+    let c = model.heat_capacity_j_per_k;
+    let alpha = (-dt_s / (r_model_k_per_w * c)).exp() as f32;
+    let (sink, r) = (sink_c as f32, r_model_k_per_w as f32);
+    let mut stored = 0.0_f64;
+    let mut electrical = 0.0_f64;
+    let bank = &mut *bank;
+    if !powered {
+        bank.power_w.iter_mut().for_each(|p| *p = 0.0);
+    }
+    for ((t, &p), &rf) in bank.temp_c.iter_mut().zip(&bank.power_w).zip(&bank.r_factor) {
+        let t_ss = sink + p * r * rf;
+        let t_new = t_ss + (*t - t_ss) * alpha;
+        stored += f64::from(t_new - *t);
+        electrical += f64::from(p);
+        *t = t_new;
+    }
+    let stored_j = stored * c;
+    let electrical_j = electrical * dt_s;
+    DieStep { heat_to_sink_j: electrical_j - stored_j, stored_j, electrical_j }
+}
+
+/// Power cap and state of one GPU at die temperature `t_c`, given its previous state.
+pub fn protect(model: &GpuModel, prev: GpuState, t_c: f64, powered: bool) -> (GpuState, f64) {
+    let tdp = model.tdp_w;
+    if !powered {
+        // Unpowered GPUs are counted at full demand so the unserved load is visible.
+        return (GpuState::Unpowered, tdp);
+    }
+    if prev == GpuState::Shutdown || t_c >= model.shutdown_c {
+        return (GpuState::Shutdown, 0.0);
+    }
+    let in_slowdown =
+        t_c >= model.slowdown_c || (prev == GpuState::Slowdown && t_c >= model.slowdown_c - SLOWDOWN_HYSTERESIS_K);
+    if in_slowdown {
+        return (GpuState::Slowdown, SLOWDOWN_CAP_FRACTION * tdp);
+    }
+    if t_c >= model.throttle_c {
+        let cap = tdp * (1.0 - THROTTLE_SLOPE_PER_K * (t_c - model.throttle_c));
+        return (GpuState::Throttled, cap);
+    }
+    (GpuState::Normal, tdp)
+}
+
+/// Applies [`protect`] to every GPU of a bank and recounts the states. `coolant_trip` powers
+/// every GPU off (latched): the trays' protection against coolant above its limit.
+pub fn protect_bank(bank: &mut GpuBank, model: &GpuModel, powered: bool, coolant_trip: bool) {
+    let bank_ref = &mut *bank;
+    for ((state, cap), &t) in bank_ref.state.iter_mut().zip(bank_ref.cap_w.iter_mut()).zip(&bank_ref.temp_c) {
+        let (s, c) = if coolant_trip && powered {
+            (GpuState::Shutdown, 0.0)
+        } else {
+            protect(model, *state, f64::from(t), powered)
+        };
+        *state = s;
+        *cap = c as f32;
+    }
+    bank.recount();
+}
+
+/// Clears latched shutdowns (operator reset).
+pub fn reset_bank(bank: &mut GpuBank, model: &GpuModel) {
+    for (s, cap) in bank.state.iter_mut().zip(bank.cap_w.iter_mut()) {
+        if *s == GpuState::Shutdown {
+            *s = GpuState::Normal;
+            *cap = model.tdp_w as f32;
+        }
+    }
+    bank.recount();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::load::gpu_power_w;
+
+    fn h100() -> GpuModel {
+        Catalog::builtin().gpus["h100_sxm"].clone()
+    }
+
+    #[test]
+    fn die_relaxes_to_sink_plus_p_times_r_with_time_constant_rc() {
+        let m = h100();
+        let mut bank = GpuBank::new(1, 25.0, m.tdp_w, &mut || 1.0);
+        bank.power_w[0] = 700.0;
+        let tau = m.r_air_k_per_w * m.heat_capacity_j_per_k;
+        let step = step_dies(&mut bank, &m, m.r_air_k_per_w, 25.0, true, tau);
+        // After one τ: 1 − 1/e of the 45.5 K rise.
+        let expect = 25.0 + 700.0 * m.r_air_k_per_w * (1.0 - (-1.0_f64).exp());
+        assert!((f64::from(bank.temp_c[0]) - expect).abs() < 1e-3, "{} vs {expect}", bank.temp_c[0]);
+        // Energy: electrical in = to sink + stored.
+        assert!((step.electrical_j - step.heat_to_sink_j - step.stored_j).abs() < 1e-6 * step.electrical_j);
+        assert!((step.stored_j - m.heat_capacity_j_per_k * (expect - 25.0)).abs() < 1.0);
+    }
+
+    #[test]
+    fn full_power_gpu_with_rising_inlet_throttles_at_87_and_shuts_down_at_92() {
+        // A GPU at full activity; the inlet rises 0.5 K/min from 25 °C (air-cooled H100,
+        // 45.5 K above inlet at TDP). Record the die temperature at each protection change.
+        let m = h100();
+        let mut bank = GpuBank::new(1, 70.0, m.tdp_w, &mut || 1.0);
+        let (mut t, dt) = (0.0_f64, 1.0);
+        let mut first_throttle = None;
+        let mut shutdown_at = None;
+        let mut power_at_throttle_start = 0.0;
+        let mut power_before_slowdown = 0.0;
+        while t < 4.0 * 3600.0 && shutdown_at.is_none() {
+            let inlet = 25.0 + 0.5 * t / 60.0;
+            bank.power_w[0] = gpu_power_w(m.idle_w as f32, m.tdp_w as f32, 1.0, bank.cap_w[0]);
+            let p = bank.power_w[0];
+            step_dies(&mut bank, &m, m.r_air_k_per_w, inlet, true, dt);
+            let prev = bank.state[0];
+            protect_bank(&mut bank, &m, true, false);
+            let tj = f64::from(bank.temp_c[0]);
+            match (prev, bank.state[0]) {
+                (GpuState::Normal, GpuState::Throttled) if first_throttle.is_none() => {
+                    first_throttle = Some(tj);
+                    power_at_throttle_start = p;
+                }
+                (GpuState::Throttled, GpuState::Slowdown) => power_before_slowdown = p,
+                (_, GpuState::Shutdown) => shutdown_at = Some(tj),
+                _ => {}
+            }
+            t += dt;
+        }
+        let th = first_throttle.expect("throttles");
+        assert!((87.0..87.2).contains(&th), "throttle starts at 87 °C, got {th}");
+        let sd = shutdown_at.expect("shuts down");
+        assert!((92.0..92.2).contains(&sd), "shutdown at 92 °C, got {sd}");
+        assert_eq!(power_at_throttle_start, 700.0);
+        assert!(power_before_slowdown < 700.0 * 0.85, "power falls while throttling: {power_before_slowdown}");
+        assert_eq!(bank.cap_w[0], 0.0);
+        // The shutdown is latched even after the die cools.
+        bank.temp_c[0] = 30.0;
+        protect_bank(&mut bank, &m, true, false);
+        assert_eq!(bank.state[0], GpuState::Shutdown);
+        reset_bank(&mut bank, &m);
+        assert_eq!(bank.state[0], GpuState::Normal);
+    }
+
+    #[test]
+    fn throttle_cap_falls_ten_percent_per_kelvin() {
+        let m = h100();
+        let (s, cap) = protect(&m, GpuState::Normal, 88.0, true);
+        assert_eq!(s, GpuState::Throttled);
+        assert!((cap - 630.0).abs() < 1e-9);
+        let (s, cap) = protect(&m, GpuState::Throttled, 89.5, true);
+        assert_eq!(s, GpuState::Slowdown);
+        assert!((cap - 280.0).abs() < 1e-9);
+        // Slowdown holds until 2 K below its threshold.
+        assert_eq!(protect(&m, GpuState::Slowdown, 87.5, true).0, GpuState::Slowdown);
+        assert_eq!(protect(&m, GpuState::Slowdown, 86.9, true).0, GpuState::Normal);
+    }
+}

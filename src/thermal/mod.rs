@@ -1,0 +1,590 @@
+//! Heat: GPU dies, rack heat split, hall air and mass, rack inlet temperatures, ASHRAE
+//! envelopes, GPU throttling. See [`ThermalPlugin`].
+//!
+//! - [`gpu`]: die RC nodes and the throttle / slowdown / shutdown law (physics §1.4).
+//! - Rack heat (physics §1.5): with a facility liquid loop, `f_liq·P` goes to liquid and the
+//!   rest to air; without one (or with the loop failed) all heat goes to air through the
+//!   rack's liquid-to-air exchanger. GPU storage `C·ΔT` is booked, so energy closes.
+//! - Rack airflow `ṁ = s·ṁ_max` follows the server fans (speed `s` from inlet temperature);
+//!   `ṁ_max` gives the design ΔT at minimum speed (physics §2.1).
+//! - [`network`]: room, mass and cold-aisle nodes of each hall, implicit (physics §2.5).
+//! - Rack inlets: `T_in = (1−ρ)·T_cold + ρ·T_hot`, `ρ` the rack's recirculation share (larger at
+//!   row ends, cut by containment) — the structured recirculation matrix of each row.
+//! - [`ashrae`]: time per rack in each envelope (physics §2.2).
+
+pub mod ashrae;
+pub mod gpu;
+pub mod network;
+
+use bevy::prelude::*;
+
+use crate::events::{EventKind, EventLog, Severity};
+use crate::load::{FAN_MIN_SPEED, GpuBank, GpuState, Rack, RackLoad};
+use crate::power::{PowerNode, RackSupply};
+use crate::psychro;
+use crate::scenario::Containment;
+use crate::schedule::{SimClock, SimSchedule, SimStep};
+use network::{Affine, HallNetwork, NetRow, NetUnit};
+
+/// Rack width, m (standard 600 mm cabinet).
+pub const RACK_WIDTH_M: f64 = 0.6;
+/// Rack depth, m (1200 mm, physics §2.4).
+pub const RACK_DEPTH_M: f64 = 1.2;
+/// Rack height, m (42–48 U).
+pub const RACK_HEIGHT_M: f64 = 2.2;
+/// Cold-aisle width, m (two 600 mm tiles).
+pub const COLD_AISLE_WIDTH_M: f64 = 1.2;
+/// Row pitch: rack depth plus half a cold and half a hot aisle, m.
+pub const ROW_PITCH_M: f64 = RACK_DEPTH_M + COLD_AISLE_WIDTH_M;
+/// Mass-node heat capacity as a multiple of the hall air's (physics §2.5: C_s ≈ 3–8 × C_a).
+pub const MASS_TO_AIR_CAPACITY: f64 = 5.0;
+/// Air-to-mass conductance per m² of floor, W/(K·m²) (physics §2.5: 60 kW/K for 1000 m²).
+pub const MASS_UA_W_PER_K_M2: f64 = 60.0;
+
+/// Recirculation share of a rack's inlet air taken from its row's exhaust `(interior, row end)`
+/// by containment. [U] engineering values: open aisles in legacy rooms show supply heat
+/// indices of 0.2–0.4, containment cuts recirculation to a few percent.
+pub fn recirculation_share(containment: Containment, row_end: bool) -> f64 {
+    let (interior, end) = match containment {
+        Containment::None => (0.08, 0.20),
+        Containment::ColdAisle => (0.02, 0.04),
+        Containment::HotAisle => (0.01, 0.02),
+    };
+    if row_end { end } else { interior }
+}
+
+/// Share of a starved row's airflow deficit drawn from its own exhaust over and around the
+/// racks rather than from the mixed room air, by containment. [U] engineering values: CFD of
+/// open-aisle rows drawing more than their tiles supply shows exhaust wrapping over the rack
+/// tops into the upper inlets; containment forces the make-up air through leakage paths.
+pub fn local_recirculation_share(containment: Containment) -> f64 {
+    match containment {
+        Containment::None => 0.5,
+        Containment::ColdAisle | Containment::HotAisle => 0.3,
+    }
+}
+
+/// A data hall.
+#[derive(Component, Clone, Debug)]
+pub struct Hall {
+    /// Id.
+    pub id: String,
+    /// Floor area, m².
+    pub floor_area_m2: f64,
+    /// Height, m.
+    pub height_m: f64,
+    /// Containment.
+    pub containment: Containment,
+    /// Declared design cooling, kW.
+    pub design_cooling_kw: f64,
+    /// Rows, in number order.
+    pub rows: Vec<Entity>,
+    /// Air units serving the hall.
+    pub units: Vec<Entity>,
+    /// Room air heat capacity, J/K.
+    pub room_capacity_j_per_k: f64,
+    /// Mass node heat capacity, J/K.
+    pub mass_capacity_j_per_k: f64,
+    /// Air-to-mass conductance, W/K.
+    pub mass_ua_w_per_k: f64,
+    /// Liquid loop serving direct-liquid racks.
+    pub liquid_loop: Option<Entity>,
+}
+
+/// A hall's thermal state.
+#[derive(Component, Clone, Debug)]
+pub struct HallState {
+    /// Room / return air, °C.
+    pub room_c: f64,
+    /// Mass, °C.
+    pub mass_c: f64,
+    /// Humidity ratio of the hall air, kg/kg.
+    pub humidity_ratio: f64,
+    /// Mixed supply temperature, °C.
+    pub supply_c: f64,
+    /// Supply airflow, kg/s.
+    pub supply_kg_s: f64,
+    /// Rack airflow, kg/s.
+    pub rack_flow_kg_s: f64,
+    /// Heat into the hall air this tick, kW.
+    pub heat_in_kw: f64,
+    /// Heat removed by air units (net of their fan heat), kW.
+    pub removed_kw: f64,
+    /// Heat stored in air and mass this tick, kW.
+    pub stored_kw: f64,
+    /// Heat released directly into the room (PDU losses, racks without airflow), kW.
+    pub room_heat_kw: f64,
+    /// Heat from racks to the liquid loop, kW.
+    pub liquid_heat_kw: f64,
+    /// Whether the liquid loop can take heat this tick.
+    pub liquid_available: bool,
+    /// Coolant supply temperature from the loop, °C.
+    pub coolant_c: f64,
+    /// Hottest rack inlet, °C.
+    pub max_inlet_c: f64,
+    /// Mean rack inlet, °C.
+    pub mean_inlet_c: f64,
+}
+
+/// A row of racks and its cold aisle.
+#[derive(Component, Clone, Debug)]
+pub struct Row {
+    /// Hall.
+    pub hall: Entity,
+    /// Row number.
+    pub number: u32,
+    /// Racks in position order.
+    pub racks: Vec<Entity>,
+    /// Cold-aisle air heat capacity, J/K.
+    pub capacity_j_per_k: f64,
+    /// Share of the hall's supply air reaching this row (set by its tiles at design).
+    pub supply_share: f64,
+    /// Cold aisle, °C.
+    pub cold_c: f64,
+    /// Exhaust side, °C.
+    pub hot_c: f64,
+    /// Air drawn from the cold aisle this tick, kg/s.
+    pub draw_kg_s: f64,
+    /// Rack airflow this tick, kg/s.
+    pub flow_kg_s: f64,
+    /// Rack heat to air this tick, W.
+    pub heat_w: f64,
+    /// Recirculation from the room this tick, kg/s.
+    pub recirc_kg_s: f64,
+    /// Share of each rack's cold-aisle draw replaced by the row's own exhaust this tick
+    /// (local recirculation of a starved row).
+    pub local_share: f64,
+}
+
+/// A rack's air side and heat split.
+#[derive(Component, Clone, Debug)]
+pub struct RackAir {
+    /// Inlet, °C.
+    pub inlet_c: f64,
+    /// Exhaust, °C.
+    pub exhaust_c: f64,
+    /// Airflow, kg/s.
+    pub flow_kg_s: f64,
+    /// Airflow at full fan speed, kg/s.
+    pub max_flow_kg_s: f64,
+    /// Recirculation share of the inlet from the row's exhaust.
+    pub recirculation: f64,
+    /// Heat to air, kW.
+    pub heat_air_kw: f64,
+    /// Heat to liquid, kW.
+    pub heat_liquid_kw: f64,
+    /// Heat stored in GPU dies this tick, kW.
+    pub gpu_stored_kw: f64,
+    /// GPU sink (inlet air or coolant), °C.
+    pub sink_c: f64,
+    /// The rack's own coolant (cold plates without facility water), °C.
+    pub coolant_c: f64,
+    /// Heat stored in the rack's own coolant this tick, kW.
+    pub coolant_stored_kw: f64,
+    /// Served by a facility liquid loop this tick.
+    pub liquid_served: bool,
+    /// Time in each ASHRAE band.
+    pub exposure: ashrae::Exposure,
+}
+
+impl RackAir {
+    /// Design airflow of a rack at full fan speed for a design heat to air, kg/s.
+    pub fn max_flow_for(design_air_heat_kw: f64, design_delta_t_k: f64, cp: f64) -> f64 {
+        design_air_heat_kw * 1_000.0 / (cp * design_delta_t_k * FAN_MIN_SPEED)
+    }
+}
+
+/// How an air unit's supply depends on its hall's return air this tick (set by the cooling
+/// plugin, used by the hall solve).
+#[derive(Component, Clone, Debug, Default)]
+pub struct SupplyLaw {
+    /// Hall served.
+    pub hall: Option<Entity>,
+    /// Dry-air mass flow, kg/s.
+    pub mass_flow_kg_s: f64,
+    /// Supply temperature pieces: the supply is the largest, °C.
+    pub pieces: Vec<Affine>,
+    /// Humidity ratio of the supply, kg/kg.
+    pub humidity_ratio: f64,
+}
+
+/// What an air unit did this tick (set by the hall solve).
+#[derive(Component, Clone, Debug, Default)]
+pub struct AirDuty {
+    /// Supply, °C.
+    pub supply_c: f64,
+    /// Return, °C.
+    pub return_c: f64,
+    /// Net sensible heat removed, kW.
+    pub removed_kw: f64,
+    /// Active law piece.
+    pub piece: usize,
+}
+
+/// This tick's heat books, kW.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ThermalBooks {
+    /// Rack heat to air.
+    pub rack_air_kw: f64,
+    /// Rack heat to liquid.
+    pub rack_liquid_kw: f64,
+    /// Heat released straight into rooms.
+    pub room_heat_kw: f64,
+    /// Removed by air units (net of fan heat).
+    pub air_removed_kw: f64,
+    /// Stored in hall air and mass.
+    pub hall_stored_kw: f64,
+    /// Stored in GPU dies and racks' own coolant.
+    pub gpu_stored_kw: f64,
+    /// Electrical power into racks.
+    pub rack_electric_kw: f64,
+    /// PDU/busway losses released in halls.
+    pub hall_losses_kw: f64,
+}
+
+/// Specific heat of moist air used by the air network, J/(kg·K) (physics §2.1, at a typical
+/// hall humidity of 9 g/kg).
+pub fn air_cp(humidity_ratio: f64) -> f64 {
+    psychro::moist_air_cp_j_per_kg_k(humidity_ratio)
+}
+
+/// The hall solve and rack inlet update; plants that need the halls' results run after it.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SolveHalls;
+
+/// The thermal domain.
+#[derive(Default)]
+pub struct ThermalPlugin;
+
+impl Plugin for ThermalPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ThermalBooks>()
+            .add_systems(SimSchedule, (reset_rows, rack_heat).chain().in_set(SimStep::Heat))
+            .add_systems(SimSchedule, (solve_halls, rack_inlets).chain().in_set(SolveHalls).in_set(SimStep::Thermal))
+            .add_systems(SimSchedule, protect_gpus.in_set(SimStep::Protection));
+    }
+}
+
+fn reset_rows(mut rows: Query<&mut Row>, mut halls: Query<&mut HallState>, mut books: ResMut<ThermalBooks>) {
+    *books = ThermalBooks::default();
+    for mut r in &mut rows {
+        r.draw_kg_s = 0.0;
+        r.flow_kg_s = 0.0;
+        r.heat_w = 0.0;
+    }
+    for mut h in &mut halls {
+        h.room_heat_kw = 0.0;
+        h.liquid_heat_kw = 0.0;
+    }
+}
+
+/// Dies, heat split and airflow of every rack.
+#[allow(clippy::type_complexity)]
+fn rack_heat(
+    clock: Res<SimClock>,
+    mut books: ResMut<ThermalBooks>,
+    mut racks: Query<(&Rack, &RackLoad, &RackSupply, &mut GpuBank, &mut RackAir)>,
+    mut rows: Query<&mut Row>,
+    mut halls: Query<&mut HallState>,
+) {
+    let dt = clock.dt_s();
+    for (rack, load, supply, mut bank, mut air) in &mut racks {
+        let p = &rack.params;
+        let Ok(mut hall) = halls.get_mut(rack.hall) else { continue };
+        let liquid = p.liquid_cooled && hall.liquid_available;
+        air.liquid_served = liquid;
+        let powered = supply.powered;
+        // GPU sink: facility coolant on a served cold plate, the rack's own coolant on an
+        // unserved one, else inlet air.
+        air.sink_c = if liquid {
+            hall.coolant_c
+        } else if p.liquid_cooled {
+            air.coolant_c
+        } else {
+            air.inlet_c
+        };
+        let mut stored_w = 0.0;
+        if let Some(g) = &p.gpu {
+            let r = if p.liquid_cooled { g.r_cold_plate_k_per_w } else { g.r_air_k_per_w };
+            let step = gpu::step_dies(&mut bank, g, r, air.sink_c, powered, dt);
+            stored_w = step.stored_j / dt;
+        }
+        let electric_kw = supply.delivered_kw;
+        let stored_kw = stored_w / 1_000.0;
+        air.gpu_stored_kw = stored_kw;
+        air.coolant_stored_kw = 0.0;
+        if liquid {
+            air.heat_liquid_kw = p.liquid_fraction * electric_kw - stored_kw;
+            air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw;
+            air.coolant_c = hall.coolant_c;
+        } else if p.liquid_cooled {
+            // Cold-plate heat into the rack's coolant; its exchanger rejects it to the inlet
+            // air (backward Euler: C·(T' − T)/dt = Q − UA·(T' − T_in)).
+            let q_w = (p.liquid_fraction * electric_kw - stored_kw) * 1_000.0;
+            let (c, ua) = (p.coolant_j_per_k, p.l2a_ua_w_per_k);
+            let t0 = air.coolant_c;
+            let t1 = (c / dt * t0 + q_w + ua * air.inlet_c) / (c / dt + ua);
+            air.coolant_c = t1;
+            air.coolant_stored_kw = c * (t1 - t0) / dt / 1_000.0;
+            air.heat_liquid_kw = 0.0;
+            air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw + ua * (t1 - air.inlet_c) / 1_000.0;
+        } else {
+            air.heat_liquid_kw = 0.0;
+            air.heat_air_kw = electric_kw - stored_kw;
+        }
+        air.flow_kg_s = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
+        books.rack_electric_kw += electric_kw;
+        books.gpu_stored_kw += stored_kw + air.coolant_stored_kw;
+        books.rack_liquid_kw += air.heat_liquid_kw;
+        hall.liquid_heat_kw += air.heat_liquid_kw;
+        if air.flow_kg_s > 0.0 {
+            books.rack_air_kw += air.heat_air_kw;
+            if let Ok(mut row) = rows.get_mut(rack.row) {
+                row.draw_kg_s += (1.0 - air.recirculation) * air.flow_kg_s;
+                row.flow_kg_s += air.flow_kg_s;
+                row.heat_w += air.heat_air_kw * 1_000.0;
+            }
+        } else {
+            books.room_heat_kw += air.heat_air_kw;
+            hall.room_heat_kw += air.heat_air_kw;
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn solve_halls(
+    clock: Res<SimClock>,
+    mut books: ResMut<ThermalBooks>,
+    mut halls: Query<(&Hall, &mut HallState)>,
+    mut rows: Query<&mut Row>,
+    mut units: Query<(&SupplyLaw, &mut AirDuty)>,
+    nodes: Query<&PowerNode>,
+) {
+    let dt = clock.dt_s();
+    // PDU and busway losses heat the hall they stand in.
+    for n in &nodes {
+        if let Some(h) = n.heat_hall
+            && let Ok((_, mut st)) = halls.get_mut(h)
+        {
+            st.room_heat_kw += n.loss_kw;
+            books.hall_losses_kw += n.loss_kw;
+            books.room_heat_kw += n.loss_kw;
+        }
+    }
+    for (hall, mut st) in &mut halls {
+        let cp = air_cp(st.humidity_ratio);
+        let mut net = HallNetwork {
+            room_capacity_j_per_k: hall.room_capacity_j_per_k,
+            mass_capacity_j_per_k: hall.mass_capacity_j_per_k,
+            ua_w_per_k: hall.mass_ua_w_per_k,
+            room_t0_c: st.room_c,
+            mass_t0_c: st.mass_c,
+            cp_j_per_kg_k: cp,
+            room_heat_w: st.room_heat_kw * 1_000.0,
+            rows: Vec::with_capacity(hall.rows.len()),
+            units: Vec::with_capacity(hall.units.len()),
+        };
+        let (mut w_flow, mut m_tot) = (0.0, 0.0);
+        for &u in &hall.units {
+            if let Ok((law, duty)) = units.get(u) {
+                net.units.push(NetUnit {
+                    mass_flow_kg_s: law.mass_flow_kg_s,
+                    pieces: law.pieces.clone(),
+                    active: duty.piece,
+                });
+                w_flow += law.mass_flow_kg_s * law.humidity_ratio;
+                m_tot += law.mass_flow_kg_s;
+            }
+        }
+        let phi = local_recirculation_share(hall.containment);
+        for &r in &hall.rows {
+            if let Ok(mut row) = rows.get_mut(r) {
+                // A starved row makes up part of its deficit from its own exhaust.
+                let deficit = (row.draw_kg_s - row.supply_share * m_tot).max(0.0);
+                let local = phi * deficit;
+                row.local_share = if row.draw_kg_s > 0.0 { local / row.draw_kg_s } else { 0.0 };
+                net.rows.push(NetRow {
+                    capacity_j_per_k: row.capacity_j_per_k,
+                    t0_c: row.cold_c,
+                    supply_share: row.supply_share,
+                    draw_kg_s: row.draw_kg_s - local,
+                    heat_w: row.heat_w,
+                });
+            }
+        }
+        let sol = net.solve(dt);
+        st.room_c = sol.room_c;
+        st.mass_c = sol.mass_c;
+        st.supply_kg_s = m_tot;
+        st.rack_flow_kg_s = net.rows.iter().map(|r| r.draw_kg_s).sum::<f64>();
+        if m_tot > 0.0 {
+            st.humidity_ratio = w_flow / m_tot;
+            st.supply_c =
+                sol.unit_supply_c.iter().zip(&net.units).map(|(t, u)| t * u.mass_flow_kg_s).sum::<f64>() / m_tot;
+        }
+        st.heat_in_kw = sol.heat_in_w / 1_000.0;
+        st.removed_kw = sol.unit_removed_w.iter().sum::<f64>() / 1_000.0;
+        st.stored_kw = sol.stored_w / 1_000.0;
+        books.air_removed_kw += st.removed_kw;
+        books.hall_stored_kw += st.stored_kw;
+        for (k, &r) in hall.rows.iter().enumerate() {
+            if let Ok(mut row) = rows.get_mut(r) {
+                row.cold_c = sol.cold_c[k];
+                row.recirc_kg_s = sol.recirc_kg_s[k];
+            }
+        }
+        for (i, &u) in hall.units.iter().enumerate() {
+            if let Ok((_, mut duty)) = units.get_mut(u) {
+                duty.supply_c = sol.unit_supply_c[i];
+                duty.return_c = sol.room_c;
+                duty.removed_kw = sol.unit_removed_w[i] / 1_000.0;
+                duty.piece = sol.unit_piece[i];
+            }
+        }
+    }
+}
+
+/// Rack inlet and exhaust temperatures from each row's cold aisle, and envelope time.
+fn rack_inlets(
+    clock: Res<SimClock>,
+    mut log: ResMut<EventLog>,
+    mut halls: Query<(&Hall, &mut HallState)>,
+    mut rows: Query<&mut Row>,
+    mut racks: Query<(&Rack, &mut RackAir)>,
+    outdoor: Res<crate::weather::Outdoor>,
+) {
+    let dt = clock.dt_s();
+    let t = clock.t_s();
+    for (hall, mut st) in &mut halls {
+        let cp = air_cp(st.humidity_ratio);
+        let dew_point = psychro::dew_point_c(st.humidity_ratio, outdoor.pressure_pa);
+        let (mut max_in, mut sum_in, mut n) = (f64::NEG_INFINITY, 0.0, 0usize);
+        for &r in &hall.rows {
+            let Ok(mut row) = rows.get_mut(r) else { continue };
+            let tc = row.cold_c;
+            let local = row.local_share;
+            let share = |base: f64| base + (1.0 - base) * local;
+            let flows = row.racks.iter().filter_map(|&e| racks.get(e).ok()).map(|(_, a)| {
+                let d = if a.flow_kg_s > 0.0 { a.heat_air_kw * 1_000.0 / (a.flow_kg_s * cp) } else { 0.0 };
+                (a.flow_kg_s, share(a.recirculation), d)
+            });
+            let th = network::hot_aisle_c(tc, flows);
+            row.hot_c = th;
+            for &e in &row.racks {
+                let Ok((rack, mut a)) = racks.get_mut(e) else { continue };
+                if a.flow_kg_s <= 0.0 {
+                    // A dark rack: no airflow through it, nothing to protect; it sits in room air.
+                    a.inlet_c = st.room_c;
+                    a.exhaust_c = st.room_c;
+                    a.exposure.current = None;
+                    continue;
+                }
+                let rho = share(a.recirculation);
+                let inlet = (1.0 - rho) * tc + rho * th;
+                a.inlet_c = inlet;
+                a.exhaust_c = inlet + a.heat_air_kw * 1_000.0 / (a.flow_kg_s * cp);
+                let rh = psychro::rh_from_humidity_ratio(inlet, st.humidity_ratio, outdoor.pressure_pa);
+                let before = a.exposure.current;
+                let band = a.exposure.record(inlet, dew_point, rh, dt);
+                log_band_change(&mut log, t, &rack.id, before, band, inlet);
+                a.exposure.current = Some(band);
+                max_in = max_in.max(inlet);
+                sum_in += inlet;
+                n += 1;
+            }
+        }
+        st.max_inlet_c = if n > 0 { max_in } else { st.room_c };
+        st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { st.room_c };
+    }
+}
+
+fn log_band_change(
+    log: &mut EventLog,
+    t: f64,
+    rack: &str,
+    before: Option<ashrae::Band>,
+    now: ashrae::Band,
+    inlet: f64,
+) {
+    let Some(before) = before else { return };
+    if now > before {
+        let sev = if now >= ashrae::Band::A2 { Severity::Alarm } else { Severity::Warning };
+        log.log(
+            t,
+            EventKind::InletExcursion,
+            sev,
+            rack,
+            format!("inlet {inlet:.1} °C left the {} envelope (now {})", before.label(), now.label()),
+            Some(inlet),
+        );
+    } else if now < before {
+        log.log(
+            t,
+            EventKind::InletRecovered,
+            Severity::Info,
+            rack,
+            format!("inlet {inlet:.1} °C back in {}", now.label()),
+            Some(inlet),
+        );
+    }
+}
+
+fn protect_gpus(
+    clock: Res<SimClock>,
+    mut log: ResMut<EventLog>,
+    mut racks: Query<(&Rack, &RackSupply, &RackAir, &mut GpuBank)>,
+) {
+    let t = clock.t_s();
+    for (rack, supply, air, mut bank) in &mut racks {
+        let Some(g) = &rack.params.gpu else { continue };
+        let before = bank.counts;
+        let coolant_trip = rack.params.liquid_cooled && air.sink_c > rack.params.max_coolant_c;
+        gpu::protect_bank(&mut bank, g, supply.powered, coolant_trip);
+        let after = bank.counts;
+        let (thr, slow, off) = (GpuState::Throttled as usize, GpuState::Slowdown as usize, GpuState::Shutdown as usize);
+        if before[thr] + before[slow] == 0 && after[thr] + after[slow] > 0 {
+            log.log(
+                t,
+                EventKind::GpuThrottling,
+                Severity::Warning,
+                &rack.id,
+                format!(
+                    "{} GPU(s) thermally throttling, hottest die {:.1} °C",
+                    after[thr] + after[slow],
+                    bank.max_temp_c()
+                ),
+                Some(bank.max_temp_c()),
+            );
+        }
+        if after[slow] > before[slow] && before[slow] == 0 {
+            log.log(
+                t,
+                EventKind::GpuSlowdown,
+                Severity::Alarm,
+                &rack.id,
+                format!("{} GPU(s) in hardware slowdown (clocks halved)", after[slow]),
+                Some(bank.max_temp_c()),
+            );
+        }
+        if after[off] > before[off] {
+            let why = if coolant_trip {
+                format!("rack coolant {:.1} °C above its {:.0} °C limit", air.sink_c, rack.params.max_coolant_c)
+            } else {
+                format!("die over {:.0} °C", g.shutdown_c)
+            };
+            log.log(
+                t,
+                EventKind::GpuShutdown,
+                Severity::Critical,
+                &rack.id,
+                format!(
+                    "{} GPU(s) shut down on over-temperature: {why} ({} of {} off)",
+                    after[off] - before[off],
+                    after[off],
+                    bank.len()
+                ),
+                Some(f64::from(after[off])),
+            );
+        }
+    }
+}
