@@ -36,6 +36,8 @@ use crate::thermal::{AirDuty, Hall, HallState, SupplyLaw, air_cp, network::Affin
 use crate::weather::Outdoor;
 use evaporative::{DX_CONDENSER_APPROACH_K, DX_EVAPORATOR_APPROACH_K, cop_at_lift};
 
+/// Direct-to-chip coolant flow when none is given, L/min per kW (OCP, physics §7.1).
+pub const DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW: f64 = 1.5;
 /// Lowest airflow of a variable-speed unit, fraction of design (EC fan turn-down) [U].
 pub const MIN_FLOW_FRACTION: f64 = 0.2;
 /// Supply airflow margin over the racks' demand for variable-speed units [U].
@@ -60,6 +62,11 @@ pub const CHW_COIL_DESIGN_RISE_K: f64 = 6.0;
 pub const DEW_POINT_MARGIN_K: f64 = 0.5;
 /// Margin kept below an air handler's supply RH limit, % [U].
 pub const RH_MARGIN_PCT: f64 = 2.0;
+/// Approach of an air-cooled free-cooling coil to the outdoor dry bulb, K (physics §7.3:
+/// dry coolers 5–10 K [U]).
+pub const FREE_COOLING_COIL_APPROACH_K: f64 = 6.0;
+/// Chiller evaporating temperature below the chilled-water supply, K [U].
+pub const CHILLER_EVAPORATOR_APPROACH_K: f64 = 2.0;
 /// Default restart delay of air units after their power returns, s [U: EC fans ~10–20 s].
 pub const AIR_UNIT_RESTART_S: u64 = 15;
 
@@ -218,6 +225,10 @@ pub struct ChillerPlant {
     pub free_share: f64,
     /// Compressor power planned for this tick, kW.
     pub compressor_kw: f64,
+    /// Heat the plant planned to take out this tick (and pays compressor power for), kW.
+    pub planned_removal_kw: f64,
+    /// Chilled-water pumps running (the loop's stored cold is usable).
+    pub pumps_on: bool,
     /// Water evaporated (towers), L/h.
     pub water_l_per_h: f64,
     /// Running state.
@@ -241,6 +252,8 @@ pub struct LiquidLoop {
     pub rejection: HeatRejectionSpec,
     /// Pumps at full flow, kW.
     pub pump_kw: f64,
+    /// Coolant flow per kW of rack liquid heat at design, L/min/kW.
+    pub flow_l_per_min_per_kw: f64,
     /// Coolant heat capacity, J/K.
     pub capacity_j_per_k: f64,
     /// TCS supply, °C.
@@ -270,8 +283,10 @@ pub struct CoolingBooks {
     pub liquid_removed_kw: f64,
     /// Heat stored in liquid loops, kW.
     pub liquid_stored_kw: f64,
-    /// Water evaporated for cooling done by evaporation, kWh-equivalent per hour, kW.
+    /// Sensible cooling done by evaporation in air handlers, kW.
     pub evaporative_cooling_kw: f64,
+    /// Water evaporated by air handlers' pads, L/h.
+    pub evaporative_water_l_per_h: f64,
     /// Air units running.
     pub units_running: u32,
     /// Air units in total.
@@ -362,6 +377,7 @@ fn plan_air_units(
     books.units_total = 0;
     books.units_limited = 0;
     books.water_l_per_h = 0.0;
+    books.evaporative_water_l_per_h = 0.0;
     books.evaporative_cooling_kw = 0.0;
     for (hall, st) in &halls {
         // Airflow the racks want, with margin; constant-speed units first.
@@ -473,6 +489,7 @@ fn plan_air_units(
                 books.units_limited += 1;
             }
             books.water_l_per_h += plan.water_l_per_h;
+            books.evaporative_water_l_per_h += plan.water_l_per_h;
             books.evaporative_cooling_kw += plan.evaporative_kw;
             load.demand_kw = plan.fan_kw + plan.compressor_kw;
             *op = plan;
@@ -543,6 +560,7 @@ fn plan_plants(
     mut plants: Query<(&mut ChillerPlant, &mut PowerLoad)>,
 ) {
     let t = clock.t_s();
+    let dt = clock.dt_s();
     for (mut p, mut load) in &mut plants {
         let powered = load.powered || clock.step == 0;
         let (running, changed) = p.availability.update(powered, clock.t_ms);
@@ -554,33 +572,38 @@ fn plan_plants(
             };
             log.log(t, kind, sev, &p.id, msg, None);
         }
-        if !running {
-            p.compressor_kw = 0.0;
-            p.free_share = 0.0;
-            load.demand_kw = 0.0;
-            continue;
-        }
-        // Condensing side: air-cooled condensers follow the dry bulb, towers the wet bulb.
-        let (t_cond, tower) = match p.condenser {
-            CondenserSpec::AirCooled { approach_k } => (outdoor.dry_bulb_c + approach_k, false),
-            CondenserSpec::WaterCooled { approach_k, .. } => (outdoor.wet_bulb_c + approach_k, true),
-        };
-        // Water-side economiser: full free cooling when the condenser water is 2 K below the
-        // chilled-water return, partial in between [U: typical WSE control].
-        let chw_return = p.setpoint_c + CHW_COIL_DESIGN_RISE_K;
-        p.free_share = if p.free_cooling {
-            ((chw_return - t_cond) / (chw_return - p.setpoint_c + 2.0)).clamp(0.0, 1.0)
+        // Pumps restart within seconds; the chillers wait out their restart delay. With the
+        // pumps running, the chilled-water loop's stored cold rides through (physics §2.5).
+        p.pumps_on = powered && !p.availability.failed;
+        // Heat the plant will take out this tick: the coil load plus pulling the loop back
+        // to its set point, within capacity. Compressor power is paid on all of it.
+        let c = p.loop_capacity_j_per_k;
+        p.planned_removal_kw = if running {
+            (p.coil_load_kw + c * (p.chw_c - p.setpoint_c) / dt / 1_000.0).clamp(0.0, p.capacity_kw)
         } else {
             0.0
         };
-        let load_kw = p.coil_load_kw.clamp(0.0, p.capacity_kw);
-        let lift = t_cond - (p.setpoint_c - 2.0);
+        // Condensing side: air-cooled condensers follow the dry bulb, towers the wet bulb.
+        let (t_cond, t_free, tower_cycles) = match p.condenser {
+            CondenserSpec::AirCooled { approach_k } => {
+                (outdoor.dry_bulb_c + approach_k, outdoor.dry_bulb_c + FREE_COOLING_COIL_APPROACH_K, None)
+            }
+            CondenserSpec::WaterCooled { approach_k, cycles_of_concentration } => {
+                (outdoor.wet_bulb_c + approach_k, outdoor.wet_bulb_c + approach_k, Some(cycles_of_concentration))
+            }
+        };
+        // Water-side economiser: the free-cooling exchanger pre-cools the return water; it
+        // carries the whole load once its water is at or below the chilled-water supply.
+        let chw_return = p.setpoint_c + CHW_COIL_DESIGN_RISE_K;
+        p.free_share =
+            if p.free_cooling { ((chw_return - t_free) / (chw_return - p.setpoint_c)).clamp(0.0, 1.0) } else { 0.0 };
+        let lift = t_cond - (p.setpoint_c - CHILLER_EVAPORATOR_APPROACH_K);
         let cop = cop_at_lift(p.cop_rated, p.rated_lift_k, lift);
-        p.compressor_kw = load_kw * (1.0 - p.free_share) / cop;
-        let flow = (load_kw / p.capacity_kw.max(1e-9)).max(PUMP_MIN_FLOW_FRACTION);
-        let pumps = p.pump_kw * flow.powi(3);
-        let rejected = load_kw + p.compressor_kw;
-        p.water_l_per_h = if tower { tower_water_l_per_h(rejected, 4.0) } else { 0.0 };
+        p.compressor_kw = p.planned_removal_kw * (1.0 - p.free_share) / cop;
+        let flow = (p.planned_removal_kw / p.capacity_kw.max(1e-9)).max(PUMP_MIN_FLOW_FRACTION);
+        let pumps = if p.pumps_on { p.pump_kw * flow.powi(3) } else { 0.0 };
+        let rejected = p.planned_removal_kw + p.compressor_kw;
+        p.water_l_per_h = tower_cycles.map_or(0.0, |cyc| tower_water_l_per_h(rejected, cyc));
         load.demand_kw = p.compressor_kw + pumps;
     }
 }
@@ -658,7 +681,7 @@ fn plan_loops(
 #[allow(clippy::type_complexity)]
 fn air_unit_laws(
     halls: Query<&HallState>,
-    plants: Query<&ChillerPlant>,
+    plants: Query<(&ChillerPlant, &PowerLoad), Without<AirUnit>>,
     mut units: Query<(&AirUnit, &AirUnitOp, &PowerLoad, &mut SupplyLaw)>,
 ) {
     for (unit, op, load, mut law) in &mut units {
@@ -667,6 +690,7 @@ fn air_unit_laws(
         if !running {
             law.mass_flow_kg_s = 0.0;
             law.pieces.clear();
+            law.cap = None;
             continue;
         }
         let hall_w = halls.get(unit.hall).map_or(0.0, |h| h.humidity_ratio);
@@ -676,18 +700,26 @@ fn air_unit_laws(
         law.mass_flow_kg_s = m;
         law.humidity_ratio = op.supply_w;
         law.pieces.clear();
+        law.cap = None;
         match &unit.kind {
             AirUnitKind::Crah { coil_effectiveness, plant, .. } => {
                 // Set point held, or coil-limited by the chilled water it gets (which warms
-                // when the plant cannot keep up, so plant capacity limits through it).
-                let chw = plants.get(*plant).map_or(unit.setpoint_c, |p| p.chw_c);
+                // when the plant cannot keep up, so plant capacity limits through it). Without
+                // chilled-water flow the coil does nothing; it never heats the air.
                 law.pieces.push(Affine { a: unit.setpoint_c, b: 0.0 });
-                let e = *coil_effectiveness;
-                law.pieces.push(Affine { a: e * chw + fan_dt, b: 1.0 - e });
+                match plants.get(*plant) {
+                    Ok((p, pl)) if p.pumps_on && pl.powered => {
+                        let e = *coil_effectiveness;
+                        law.pieces.push(Affine { a: e * p.chw_c + fan_dt, b: 1.0 - e });
+                    }
+                    _ => law.pieces.push(Affine { a: fan_dt, b: 1.0 }),
+                }
+                law.cap = Some(Affine { a: fan_dt, b: 1.0 });
             }
             AirUnitKind::Crac { capacity_kw, .. } => {
                 law.pieces.push(Affine { a: unit.setpoint_c, b: 0.0 });
                 law.pieces.push(Affine { a: fan_dt - capacity_kw * 1_000.0 / (m * cp), b: 1.0 });
+                law.cap = Some(Affine { a: fan_dt, b: 1.0 });
             }
             AirUnitKind::Evaporative { .. } => {
                 let x = op.outdoor_fraction;
@@ -701,11 +733,12 @@ fn air_unit_laws(
 /// Chilled-water loops: coil loads in, chillers out; the loop warms when chillers are off.
 fn update_plants(
     clock: Res<SimClock>,
-    mut plants: Query<(Entity, &mut ChillerPlant)>,
+    mut books: ResMut<CoolingBooks>,
+    mut plants: Query<(Entity, &mut ChillerPlant, &PowerLoad)>,
     units: Query<(&AirUnit, &AirUnitOp, &AirDuty, &PowerLoad)>,
 ) {
     let dt = clock.dt_s();
-    for (e, mut p) in &mut plants {
+    for (e, mut p, plant_load) in &mut plants {
         let mut coil = 0.0;
         for (u, op, duty, load) in &units {
             if let AirUnitKind::Crah { plant, .. } = u.kind
@@ -719,14 +752,17 @@ fn update_plants(
         }
         p.coil_load_kw = coil;
         let c = p.loop_capacity_j_per_k;
-        let removed = if p.availability.running {
-            let wanted = coil + c * (p.chw_c - p.setpoint_c) / dt / 1_000.0;
-            wanted.clamp(0.0, p.capacity_kw)
+        // The chillers take out what they planned (and were paid for), no more than needed.
+        let removed = if p.availability.running && plant_load.powered {
+            (coil + c * (p.chw_c - p.setpoint_c) / dt / 1_000.0).clamp(0.0, p.planned_removal_kw)
         } else {
             0.0
         };
         p.removed_kw = removed;
         p.chw_c += (coil - removed) * 1_000.0 * dt / c;
+        if p.availability.running && plant_load.powered {
+            books.water_l_per_h += p.water_l_per_h;
+        }
     }
 }
 
@@ -762,6 +798,7 @@ fn update_loops(
             if let Ok(mut st) = halls.get_mut(h) {
                 st.liquid_available = available;
                 st.coolant_c = l.coolant_c;
+                st.coolant_flow_l_per_min_per_kw = l.flow_l_per_min_per_kw;
             }
         }
     }

@@ -142,6 +142,10 @@ pub enum EventKind {
     InletExcursion,
     /// A rack inlet came back into a band.
     InletRecovered,
+    /// A hall's dew point left an ASHRAE band upwards.
+    HumidityExcursion,
+    /// A hall's dew point came back into a band.
+    HumidityRecovered,
     /// GPUs began thermal throttling in a rack.
     GpuThrottling,
     /// GPUs entered hardware slowdown in a rack.

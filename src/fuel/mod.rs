@@ -360,9 +360,27 @@ fn fuel_autonomy(
     mut state: ResMut<FuelState>,
     mut log: ResMut<EventLog>,
     books: Res<PowerBooks>,
-    tanks: Query<(Entity, &FuelTank)>,
-    gens: Query<&Generator>,
+    mut tanks: Query<(Entity, &mut FuelTank)>,
+    mut gens: Query<&mut Generator>,
 ) {
+    // After burn, transfer and deliveries: which sets still have fuel for the next tick.
+    for mut g in &mut gens {
+        let Ok((_, mut tank)) = tanks.get_mut(g.tank) else { continue };
+        g.fuel_ok = tank.usable_l() > 0.0;
+        if !g.fuel_ok && !tank.empty_logged {
+            tank.empty_logged = true;
+            log.log(
+                clock.t_s(),
+                EventKind::TankEmpty,
+                Severity::Critical,
+                &tank.id,
+                "tank has no usable fuel left",
+                None,
+            );
+        }
+    }
+    let tanks = tanks.as_readonly();
+    let gens = gens.as_readonly();
     state.usable_l = tanks.iter().map(|(_, t)| t.usable_l()).sum();
     state.stored_l = tanks.iter().map(|(_, t)| t.level_l).sum();
     state.capacity_l = tanks.iter().map(|(_, t)| t.capacity_l).sum();

@@ -317,7 +317,7 @@ fn swap_racks(
     feeds: Option<&crate::scenario::FeedSpec>,
     workload: Option<&str>,
 ) {
-    let Some((_, row_es, liquid)) = hall_entity(world, hall) else { return };
+    let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
     let workload_index = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
     let node_ids: std::collections::BTreeMap<String, Entity> = {
         let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
@@ -350,7 +350,9 @@ fn swap_racks(
                 let load = world.get::<RackLoad>(rack_e).expect("rack has load");
                 (air.inlet_c, load.utilisation)
             };
-            let (bank, sink) = crate::scenario::build::rack_bank(&params, &rng, index, inlet, u, liquid);
+            // A newly installed rack starts cold: coolant and dies at the air it stands in.
+            let (bank, sink) = crate::scenario::build::rack_bank_cold(&params, &rng, index, inlet, liquid);
+            let _ = u;
             let mut air = world.get_mut::<crate::thermal::RackAir>(rack_e).expect("rack has air");
             air.max_flow_kg_s =
                 crate::thermal::RackAir::max_flow_for(params.design_air_heat_kw(liquid), params.design_delta_t_k, cp);
@@ -363,6 +365,7 @@ fn swap_racks(
             }
             if let Some(f) = &new_feeds {
                 *world.get_mut::<crate::power::RackFeeds>(rack_e).expect("rack has feeds") = f.clone();
+                place_feeds_in_hall(world, f, hall_e);
             }
         }
     }
@@ -410,6 +413,7 @@ fn add_racks(
         {
             let b = f.b.as_ref().and_then(|b| node_ids.get(&b.replace("{row}", &number.to_string())).copied());
             rack_feeds = crate::power::RackFeeds { a, b };
+            place_feeds_in_hall(world, &rack_feeds, hall_e);
         }
         // The old last rack is no longer at the row end.
         world.get_mut::<crate::thermal::RackAir>(last).expect("air").recirculation =
@@ -445,6 +449,19 @@ fn add_racks(
         let per_rack = row.capacity_j_per_k / racks.len() as f64;
         row.capacity_j_per_k += per_rack * f64::from(count);
         row.racks.extend(added);
+    }
+}
+
+/// PDUs and busways that now feed racks in a hall stand in that hall: their losses heat it and
+/// their breakers feel its air.
+fn place_feeds_in_hall(world: &mut World, feeds: &crate::power::RackFeeds, hall: Entity) {
+    for e in [Some(feeds.a), feeds.b].into_iter().flatten() {
+        if let Some(mut n) = world.get_mut::<crate::power::PowerNode>(e)
+            && n.kind == crate::power::NodeKind::Distribution
+            && n.heat_hall.is_none()
+        {
+            n.heat_hall = Some(hall);
+        }
     }
 }
 

@@ -63,8 +63,10 @@ pub struct RunTotals {
     pub unserved_kwh: f64,
     /// Water, L.
     pub water_l: f64,
-    /// Cooling done by evaporation, kWh.
+    /// Cooling done by evaporation in air handlers, kWh.
     pub evaporative_kwh: f64,
+    /// Water evaporated by air handlers, L.
+    pub evaporative_water_l: f64,
     /// Diesel burned, L.
     pub fuel_l: f64,
     /// Diesel delivered, L.
@@ -207,13 +209,17 @@ pub struct Summary {
     pub grid_energy_kwh: f64,
     /// Generator energy, kWh.
     pub generator_energy_kwh: f64,
+    /// Chemical energy drawn from UPS batteries, kWh.
+    pub battery_discharge_kwh: f64,
+    /// Energy stored into UPS batteries, kWh.
+    pub battery_charge_kwh: f64,
     /// PUE.
     pub pue: f64,
     /// WUE, L/kWh.
     pub wue_l_per_kwh: f64,
     /// Water, L.
     pub water_used_l: f64,
-    /// Water per kWh of evaporative cooling, L/kWh.
+    /// Air handlers' water per kWh of their evaporative cooling, L/kWh.
     pub water_per_evaporative_kwh: f64,
     /// CO₂ total, kg.
     pub co2_kg: f64,
@@ -370,6 +376,7 @@ fn accumulate(
     t.unserved_kwh += power.unserved_kw * h;
     t.water_l += cooling.water_l_per_h * h;
     t.evaporative_kwh += cooling.evaporative_cooling_kw * h;
+    t.evaporative_water_l += cooling.evaporative_water_l_per_h * h;
     t.fuel_l += fuel.burned_l;
     t.delivered_l += fuel.delivered_l;
     t.grid_peak_kw = t.grid_peak_kw.max(power.grid_kw);
@@ -606,10 +613,16 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         losses_energy_kwh: t.losses_kwh,
         grid_energy_kwh: t.grid_kwh,
         generator_energy_kwh: t.generator_kwh,
+        battery_discharge_kwh: t.battery_out_kwh,
+        battery_charge_kwh: t.battery_in_kwh,
         pue: if t.it_kwh > 0.0 { facility / t.it_kwh } else { 0.0 },
         wue_l_per_kwh: if t.it_kwh > 0.0 { t.water_l / t.it_kwh } else { 0.0 },
         water_used_l: t.water_l,
-        water_per_evaporative_kwh: if t.evaporative_kwh > 0.0 { t.water_l / t.evaporative_kwh } else { 0.0 },
+        water_per_evaporative_kwh: if t.evaporative_kwh > 0.0 {
+            t.evaporative_water_l / t.evaporative_kwh
+        } else {
+            0.0
+        },
         co2_kg: co2_grid + co2_diesel,
         co2_grid_kg: co2_grid,
         co2_diesel_kg: co2_diesel,

@@ -75,6 +75,8 @@ pub struct PowerNode {
     pub heat_hall: Option<Entity>,
     /// Scratch: downstream demand accumulated this tick, kW.
     pub acc_kw: f64,
+    /// What it drew when last live (the sequencer's estimate of its demand), kW.
+    pub last_live_kw: f64,
 }
 
 impl PowerNode {
@@ -92,6 +94,7 @@ impl PowerNode {
             rating_kw,
             heat_hall: None,
             acc_kw: 0.0,
+            last_live_kw: 0.0,
         }
     }
 
@@ -164,6 +167,8 @@ pub struct Switchboard {
     pub normal_ok_since_ms: Option<u64>,
     /// Child nodes in load-acceptance priority order (UPS first).
     pub children: Vec<Entity>,
+    /// When the generators were signalled (utility loss + sense delay), ms.
+    pub signal_ms: u64,
 }
 
 /// A paralleled generator bus.
@@ -191,6 +196,8 @@ pub struct GeneratorBus {
     pub overload_acc: f64,
     /// No request since, ms.
     pub idle_since_ms: Option<u64>,
+    /// Earliest start signal among the boards asking, ms.
+    pub signal_ms: Option<u64>,
 }
 
 /// A diesel generator set.
@@ -379,7 +386,8 @@ pub struct PowerBooks {
     pub unserved_kw: f64,
     /// Racks without power.
     pub racks_unpowered: u32,
-    /// Battery energy missing in a tick where a battery ran empty mid-tick, kW equivalent.
+    /// Battery energy missing in a tick where a battery ran empty mid-tick (the load grew by
+    /// more than the margin of the whole-tick check), kW equivalent; counted as a book error.
     pub battery_shortfall_kw: f64,
 }
 
@@ -389,9 +397,10 @@ impl PowerBooks {
         self.transformer_loss_kw + self.ups_loss_kw + self.battery_loss_kw + self.distribution_loss_kw
     }
 
-    /// Sources minus uses, kW (zero when the books close).
+    /// Sources minus uses, kW (zero when the books close). Energy a battery could not give in
+    /// its last tick is not a source: it shows here as an error.
     pub fn imbalance_kw(&self) -> f64 {
-        let sources = self.grid_kw + self.generator_kw + self.battery_discharge_kw + self.battery_shortfall_kw;
+        let sources = self.grid_kw + self.generator_kw + self.battery_discharge_kw;
         let uses = self.it_kw + self.cooling_kw + self.losses_kw() + self.battery_charge_kw;
         sources - uses
     }
@@ -412,7 +421,7 @@ impl Plugin for PowerPlugin {
             .add_systems(SimSchedule, apply_power_actions.in_set(EventPhase::Power))
             .add_systems(
                 SimSchedule,
-                (ats_control, generator_control).chain().in_set(PowerControl).in_set(SimStep::Control),
+                (ats_control, generator_control, ats_transfer).chain().in_set(PowerControl).in_set(SimStep::Control),
             )
             .add_systems(SimSchedule, power_flow.in_set(SimStep::Electrical));
     }
@@ -475,7 +484,14 @@ fn apply_power_actions(
                     && d.breaker.closed
                 {
                     d.breaker.open(TripCause::Manual);
-                    log.log(t, EventKind::BreakerTrip, Severity::Alarm, breaker, "breaker opened (manual)", None);
+                    log.log(
+                        t,
+                        EventKind::BreakerTrip,
+                        Severity::Alarm,
+                        breaker,
+                        "breaker opened by a fault or an operator",
+                        None,
+                    );
                 }
             }
             Action::BreakerReset { breaker } => {
@@ -564,12 +580,16 @@ fn ats_control(
     let t = clock.t_s();
     for (_, mut bus) in &mut buses {
         bus.requests = 0;
+        bus.signal_ms = None;
     }
     for (node, mut sb) in &mut boards {
         let normal_ok = node.upstream.is_some_and(|u| normal_source_live(u, &nodes));
         let bus_live = sb.emergency.and_then(|b| buses.get(b).ok()).is_some_and(|(_, b)| b.capacity_kw > 0.0);
+        // Transitions whose time has come chain within the tick (long ticks stay consistent).
+        if sb.ats == AtsState::OnNormal && !normal_ok {
+            sb.ats = AtsState::NormalLost { since_ms: t_ms };
+        }
         let next = match sb.ats {
-            AtsState::OnNormal if !normal_ok => AtsState::NormalLost { since_ms: t_ms },
             AtsState::NormalLost { .. } if normal_ok => AtsState::OnNormal,
             AtsState::NormalLost { since_ms } if sb.emergency.is_some() && t_ms - since_ms >= sb.sense_delay_ms => {
                 log.log(
@@ -580,21 +600,10 @@ fn ats_control(
                     "utility loss confirmed: generators signalled",
                     None,
                 );
+                sb.signal_ms = since_ms + sb.sense_delay_ms;
                 AtsState::AwaitEmergency
             }
             AtsState::AwaitEmergency if normal_ok => AtsState::OnNormal,
-            AtsState::AwaitEmergency if bus_live => {
-                log.log(
-                    t,
-                    EventKind::AtsToGenerator,
-                    Severity::Warning,
-                    &node.id,
-                    "ATS transferred to generators",
-                    None,
-                );
-                sb.normal_ok_since_ms = None;
-                AtsState::OnEmergency
-            }
             AtsState::OnEmergency if !bus_live && !normal_ok => AtsState::AwaitEmergency,
             AtsState::OnEmergency if normal_ok => {
                 let since = *sb.normal_ok_since_ms.get_or_insert(t_ms);
@@ -617,6 +626,8 @@ fn ats_control(
             && let Ok((_, mut bus)) = buses.get_mut(b)
         {
             bus.requests += 1;
+            let signal = sb.signal_ms;
+            bus.signal_ms = Some(bus.signal_ms.map_or(signal, |s| s.min(signal)));
         }
     }
 }
@@ -629,11 +640,9 @@ fn generator_control(
     mut log: ResMut<EventLog>,
     mut buses: Query<(&PowerNode, &mut GeneratorBus)>,
     mut gens: Query<&mut Generator>,
-    boards: Query<(&PowerNode, &Switchboard)>,
-    mut children: Query<&mut PowerNode, (Without<GeneratorBus>, Without<Switchboard>)>,
 ) {
     let (t_ms, t) = (clock.t_ms, clock.t_s());
-    for (bus_node, mut bus) in &mut buses {
+    for (_, mut bus) in &mut buses {
         let requested = bus.requests > 0;
         if requested {
             bus.idle_since_ms = None;
@@ -641,18 +650,27 @@ fn generator_control(
             bus.idle_since_ms = Some(t_ms);
         }
         let stop = !requested && bus.idle_since_ms.is_some_and(|s| t_ms - s >= bus.cooldown_ms);
+        // Starts count from the moment the start signal was given (it may fall inside a long tick).
+        let signal_ms = bus.signal_ms.unwrap_or(t_ms).min(t_ms);
         let mut capacity = 0.0;
         for &u in &bus.units {
             let Ok(mut g) = gens.get_mut(u) else { continue };
+            if let GenState::Failed(GenFailure::NoFuel) = g.state
+                && g.fuel_ok
+            {
+                // Refuelled: the set is available again (a start needs a new signal).
+                g.state = GenState::Stopped;
+            }
+            if g.state == GenState::Stopped && requested {
+                let mut draw = rng.stream(&format!("generator-start/{}", g.id), g.start_attempts);
+                g.start_attempts += 1;
+                g.start_will_fail = g.fail_next_start || draw.random_bool(g.fail_to_start_probability.clamp(0.0, 1.0));
+                g.fail_next_start = false;
+                g.state = GenState::Starting {
+                    ready_at_ms: signal_ms.max(t_ms.saturating_sub(clock.dt.as_ms())) + g.start_delay_ms,
+                };
+            }
             match g.state {
-                GenState::Stopped if requested => {
-                    let mut draw = rng.stream(&format!("generator-start/{}", g.id), g.start_attempts);
-                    g.start_attempts += 1;
-                    g.start_will_fail =
-                        g.fail_next_start || draw.random_bool(g.fail_to_start_probability.clamp(0.0, 1.0));
-                    g.fail_next_start = false;
-                    g.state = GenState::Starting { ready_at_ms: t_ms + g.start_delay_ms };
-                }
                 GenState::Starting { ready_at_ms } if t_ms >= ready_at_ms => {
                     if g.start_will_fail {
                         g.state = GenState::Failed(GenFailure::FailedToStart);
@@ -722,30 +740,68 @@ fn generator_control(
             bus.load_limit_kw = 0.0;
         }
         bus.capacity_kw = capacity;
-        let _ = bus_node;
     }
-    // Admission of switchboard children onto the bus, in priority order.
-    for (_, sb) in &boards {
-        let on_gen = sb.ats == AtsState::OnEmergency;
-        let limit = sb.emergency.and_then(|b| buses.get(b).ok()).map_or(0.0, |(_, b)| b.load_limit_kw);
+}
+
+/// Transfers waiting switchboards onto live buses and admits their loads in steps, UPS first.
+fn ats_transfer(
+    clock: Res<SimClock>,
+    mut log: ResMut<EventLog>,
+    buses: Query<(Entity, &GeneratorBus)>,
+    mut boards: Query<(&PowerNode, &mut Switchboard), Without<GeneratorBus>>,
+    mut children: Query<&mut PowerNode, (Without<GeneratorBus>, Without<Switchboard>)>,
+) {
+    let t = clock.t_s();
+    for (bus_e, bus) in &buses {
         let mut admitted_kw = 0.0;
-        for &c in &sb.children {
+        let mut waiting: Vec<Entity> = Vec::new();
+        for (node, mut sb) in &mut boards {
+            if sb.emergency != Some(bus_e) {
+                continue;
+            }
+            if sb.ats == AtsState::AwaitEmergency && bus.capacity_kw > 0.0 {
+                log.log(
+                    t,
+                    EventKind::AtsToGenerator,
+                    Severity::Warning,
+                    &node.id,
+                    "ATS transferred to generators",
+                    None,
+                );
+                sb.normal_ok_since_ms = None;
+                sb.ats = AtsState::OnEmergency;
+                // Every load on the board waits for the sequencer.
+                for &c in &sb.children {
+                    if let Ok(mut child) = children.get_mut(c) {
+                        child.admitted = false;
+                    }
+                }
+            }
+            if sb.ats != AtsState::OnEmergency {
+                for &c in &sb.children {
+                    if let Ok(mut child) = children.get_mut(c) {
+                        child.admitted = true;
+                    }
+                }
+                continue;
+            }
+            for &c in &sb.children {
+                if let Ok(child) = children.get(c) {
+                    if child.admitted {
+                        admitted_kw += child.input_kw;
+                    } else {
+                        waiting.push(c);
+                    }
+                }
+            }
+        }
+        // Waiting loads in priority order (boards' children lists put UPS first), while the
+        // bus's present step allows.
+        for c in waiting {
             let Ok(mut child) = children.get_mut(c) else { continue };
-            if !on_gen {
+            if admitted_kw + child.last_live_kw <= bus.load_limit_kw {
+                admitted_kw += child.last_live_kw;
                 child.admitted = true;
-                continue;
-            }
-            if sb.ats == AtsState::OnEmergency && child.admitted && child.energized {
-                admitted_kw += child.input_kw;
-                continue;
-            }
-            // Expected demand: what it drew last tick, or its output if it was on battery.
-            let expect = child.input_kw.max(child.output_kw);
-            if admitted_kw + expect <= limit {
-                child.admitted = true;
-                admitted_kw += expect;
-            } else {
-                child.admitted = false;
             }
         }
     }
@@ -802,7 +858,7 @@ fn power_flow(
                 let mut u = ups.expect("UPS node has a Ups");
                 let input_live = normal_live && node.admitted;
                 let prev = u.state;
-                let next = ups_next_state(&mut u, input_live, dt);
+                let next = ups_next_state(&mut u, input_live, node.output_kw, dt);
                 u.state = next;
                 if next != prev {
                     log_ups_transition(&mut log, t, &node.id, prev, next);
@@ -946,6 +1002,14 @@ fn power_flow(
                                 && g.state == GenState::Running
                             {
                                 g.state = GenState::Failed(GenFailure::Tripped);
+                                log.log(
+                                    t,
+                                    EventKind::GeneratorTripped,
+                                    Severity::Critical,
+                                    &g.id,
+                                    "generator tripped: bus collapse",
+                                    None,
+                                );
                             }
                         }
                         b.overload_acc = 0.0;
@@ -1016,6 +1080,12 @@ fn power_flow(
         };
         node.loss_kw = loss;
         node.input_kw = input;
+        // The sequencer's estimate of what this element will draw when (re)admitted: a UPS
+        // on battery will want its whole output back from its input.
+        let live_demand = if node.kind == NodeKind::Ups { input.max(out + loss) } else { input };
+        if node.energized && live_demand > 0.0 {
+            node.last_live_kw = live_demand;
+        }
         if input > 0.0
             && let Some(src) = source
             && let Ok((mut up, ..)) = nodes.get_mut(src)
@@ -1025,8 +1095,11 @@ fn power_flow(
     }
 }
 
-/// The UPS's state for this tick.
-fn ups_next_state(u: &mut Ups, input_live: bool, dt: f64) -> UpsState {
+/// Margin on last tick's output when checking that a battery can carry a whole tick.
+const BATTERY_TICK_MARGIN: f64 = 1.1;
+
+/// The UPS's state for this tick; `expected_out_kw` is last tick's output.
+fn ups_next_state(u: &mut Ups, input_live: bool, expected_out_kw: f64, dt: f64) -> UpsState {
     if u.faulted || u.overload_bypass {
         return if input_live { UpsState::Bypass } else { UpsState::Off };
     }
@@ -1041,8 +1114,10 @@ fn ups_next_state(u: &mut Ups, input_live: bool, dt: f64) -> UpsState {
         return UpsState::Online;
     }
     u.input_share = 0.0;
-    // Keep carrying the load only if the battery can cover a full tick at the last power.
-    let need = u.battery.drain_kw(u.battery_dc_kw.max(u.rating_kw * 0.01)) * dt / 3_600.0;
+    // Carry the load only if the battery can cover a whole tick at (a margin above) the load
+    // it carried last tick; a battery never delivers part of a tick.
+    let out = expected_out_kw.max(0.0) * BATTERY_TICK_MARGIN;
+    let need = u.battery.drain_kw(out + u.losses.loss_kw(out, u.rating_kw)) * dt / 3_600.0;
     if u.battery.energy_kwh > need { UpsState::OnBattery } else { UpsState::Off }
 }
 

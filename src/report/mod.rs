@@ -78,6 +78,8 @@ fn per_rack(kind: EventKind) -> bool {
         kind,
         EventKind::InletExcursion
             | EventKind::InletRecovered
+            | EventKind::HumidityExcursion
+            | EventKind::HumidityRecovered
             | EventKind::GpuThrottling
             | EventKind::GpuSlowdown
             | EventKind::GpuShutdown
@@ -100,8 +102,12 @@ fn per_rack(kind: EventKind) -> bool {
 /// Grouping key of a per-rack event: the kind, plus the band reached for inlet excursions.
 fn group_key(e: &LogEvent) -> String {
     match e.kind {
-        EventKind::InletExcursion | EventKind::InletRecovered => {
+        EventKind::InletExcursion | EventKind::HumidityExcursion => {
             let band = e.message.rsplit("now ").next().unwrap_or("").trim_end_matches(')');
+            format!("{:?}/{band}", e.kind)
+        }
+        EventKind::InletRecovered | EventKind::HumidityRecovered => {
+            let band = e.message.rsplit("back in ").next().unwrap_or("");
             format!("{:?}/{band}", e.kind)
         }
         _ => format!("{:?}", e.kind),

@@ -27,6 +27,10 @@ use crate::thermal::gpu::R_SPREAD;
 use crate::thermal::*;
 use crate::weather::{Outdoor, Weather, WeatherSource};
 
+/// Share of a hot-aisle-contained hall's volume in its ceiling return plenum [U: plenum depth
+/// ≈ 20 % of clear height].
+pub const HAC_PLENUM_SHARE: f64 = 0.2;
+
 /// The merged equipment catalog, for events that change racks.
 #[derive(Resource, Clone, Debug)]
 pub struct CatalogRes(pub Catalog);
@@ -127,8 +131,14 @@ pub fn spawn_rack(world: &mut World, catalog: &Catalog, rng: &SimRng, cp: f64, r
                 sink_c: sink,
                 coolant_c: sink,
                 coolant_stored_kw: 0.0,
+                heat_b_w: 0.0,
+                heat_k_w_per_k: 0.0,
+                l2a_g_w_per_k: 0.0,
+                coolant_q_w: 0.0,
+                coolant_t0_c: sink,
                 liquid_served: false,
                 exposure: Default::default(),
+                temperature_band: None,
             },
         ))
         .id()
@@ -164,6 +174,21 @@ pub fn rack_bank(
         *t = (sink + p * r * f64::from(rf)) as f32;
     }
     (bank, sink)
+}
+
+/// A GPU bank of a newly installed rack: dies and rack coolant at the surrounding air (or at
+/// the facility coolant when a loop serves it); returns the bank and the GPU sink.
+pub fn rack_bank_cold(
+    params: &RackParams,
+    rng: &SimRng,
+    index: u32,
+    inlet_c: f64,
+    liquid_loop: bool,
+) -> (GpuBank, f64) {
+    let Some(g) = &params.gpu else { return (GpuBank::default(), inlet_c) };
+    let sink = if params.liquid_cooled && liquid_loop { inlet_c.max(30.0) } else { inlet_c };
+    let mut spread = gpu_spread(rng, index);
+    (GpuBank::new(params.gpu_count as usize, sink, g.tdp_w, &mut spread), sink)
 }
 
 /// Builds the app for a validated scenario.
@@ -209,7 +234,9 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
             )),
             heatwaves: heatwaves.clone(),
         },
-        WeatherSpec::Epw { .. } => WeatherSource::Epw(Box::new(v.epw.clone().expect("validated"))),
+        WeatherSpec::Epw { heatwaves, .. } => {
+            WeatherSource::Epw { file: Box::new(v.epw.clone().expect("validated")), heatwaves: heatwaves.clone() }
+        }
     };
     let weather = Weather { source, site_pressure_pa: pressure };
     let first = weather.source.sample(s.start.seconds_of_year(), 0.0, pressure);
@@ -351,6 +378,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
             last_step_ms: 0,
             overload_acc: 0.0,
             idle_since_ms: None,
+            signal_ms: None,
         });
         ids.insert(x.id.clone(), bus);
         order.push(bus);
@@ -369,6 +397,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     retransfer_delay_ms: x.ats.retransfer_delay.as_ms(),
                     normal_ok_since_ms: None,
                     children: Vec::new(),
+                    signal_ms: 0,
                 },
             ))
             .id();
@@ -480,6 +509,8 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     removed_kw: 0.0,
                     free_share: 0.0,
                     compressor_kw: 0.0,
+                    planned_removal_kw: 0.0,
+                    pumps_on: true,
                     water_l_per_h: 0.0,
                     availability: Availability::new(x.restart_delay.as_ms()),
                 },
@@ -500,6 +531,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     setpoint_c: x.supply_setpoint_c,
                     rejection: x.heat_rejection.clone(),
                     pump_kw: x.pump_kw,
+                    flow_l_per_min_per_kw: x.flow_l_per_min_per_kw,
                     capacity_j_per_k: x.volume_m3 * WATER_DENSITY_KG_PER_M3 * WATER_CP_J_PER_KG_K,
                     coolant_c: x.supply_setpoint_c,
                     facility_c: x.supply_setpoint_c - x.cdu_approach_k,
@@ -547,7 +579,20 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
         let total_volume = x.floor_area_m2 * x.height_m;
         let n_racks: usize = h.rows.iter().map(|r| r.racks.len()).sum();
         let aisle_volume = n_racks as f64 * RACK_WIDTH_M * COLD_AISLE_WIDTH_M * RACK_HEIGHT_M;
-        let room_volume = (total_volume - aisle_volume).max(0.1 * total_volume);
+        // Which air is "cold side" and which is "return" depends on containment: with hot
+        // aisles contained, the white space is the cold side and only the hot aisles and the
+        // ceiling plenum hold return air.
+        let (room_volume, cold_volume) = match x.containment {
+            Containment::HotAisle => {
+                let ret = (aisle_volume + HAC_PLENUM_SHARE * total_volume).min(0.5 * total_volume);
+                (ret, total_volume - ret)
+            }
+            Containment::None | Containment::ColdAisle => {
+                let room = (total_volume - aisle_volume).max(0.1 * total_volume);
+                (room, total_volume - room)
+            }
+        };
+        let cold_per_rack = cold_volume / n_racks.max(1) as f64;
         let c_air_total = rho * cp * total_volume;
         let hall_e = world
             .spawn((
@@ -579,9 +624,13 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     room_heat_kw: 0.0,
                     liquid_heat_kw: 0.0,
                     liquid_available: loop_e.is_some(),
+                    coolant_flow_l_per_min_per_kw: loop_e
+                        .and_then(|l| world.get::<LiquidLoop>(l))
+                        .map_or(crate::cooling::DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW, |l| l.flow_l_per_min_per_kw),
                     coolant_c: loop_e
                         .map_or(setpoint, |l| world.get::<LiquidLoop>(l).map_or(setpoint, |l| l.setpoint_c)),
                     max_inlet_c: setpoint,
+                    humidity_band: None,
                     mean_inlet_c: setpoint,
                 },
             ))
@@ -598,15 +647,13 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     hall: hall_e,
                     number: row.number,
                     racks: Vec::new(),
-                    capacity_j_per_k: rho * cp * n as f64 * RACK_WIDTH_M * COLD_AISLE_WIDTH_M * RACK_HEIGHT_M,
+                    capacity_j_per_k: rho * cp * n as f64 * cold_per_rack,
                     supply_share: 0.0,
                     cold_c: setpoint,
                     hot_c: room0,
-                    draw_kg_s: 0.0,
-                    flow_kg_s: 0.0,
-                    heat_w: 0.0,
+                    sums: Default::default(),
+                    response: Default::default(),
                     recirc_kg_s: 0.0,
-                    local_share: 0.0,
                 })
                 .id();
             let mut racks = Vec::new();

@@ -201,43 +201,78 @@ fn fill(template: &str, key: &str, n: u32) -> String {
     template.replace(key, &n.to_string())
 }
 
-/// Expands items that may carry `each`; `refs` fills `{n}` in the reference fields.
+/// `{n}` (and `{k}` when given) filled in.
+fn fill_nk(template: &str, n: u32, k: Option<u32>) -> String {
+    let t = fill(template, "{n}", n);
+    match k {
+        Some(k) => fill(&t, "{k}", k),
+        None => t,
+    }
+}
+
+/// Expands items that may carry `each` (→ `{n}`) and `per` (→ `{k}`); `substitute` fills
+/// the templates of one copy.
 fn expand_list<T: Clone>(
     items: &[T],
     list_path: &str,
-    each: impl Fn(&T) -> Option<&RangeSpec>,
+    levels: impl Fn(&T) -> (Option<&RangeSpec>, Option<&RangeSpec>),
     id_of: impl Fn(&T) -> &str,
-    substitute: impl Fn(&mut T, u32),
+    substitute: impl Fn(&mut T, u32, Option<u32>),
     issues: &mut Vec<ExpandIssue>,
 ) -> Vec<Located<T>> {
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("{list_path}[{i}]");
-        match each(item) {
-            Some(range) => {
-                if !id_of(item).contains("{n}") && range.0.len() > 1 {
+        let id = id_of(item);
+        match levels(item) {
+            (Some(each), per) => {
+                if !id.contains("{n}") && each.0.len() > 1 {
                     issues.push(ExpandIssue {
                         path: format!("{path}.id"),
-                        message: format!(
-                            "id \"{}\" has no {{n}} but `each` makes {} copies",
-                            id_of(item),
-                            range.0.len()
-                        ),
+                        message: format!("id \"{id}\" has no {{n}} but `each` makes {} copies", each.0.len()),
                         hint: "put {n} in the id, e.g. \"pdu-{n}\"".into(),
                     });
                 }
-                for n in range.iter() {
-                    let mut copy = item.clone();
-                    substitute(&mut copy, n);
-                    out.push(Located { item: copy, path: path.clone() });
-                }
-            }
-            None => {
-                if id_of(item).contains("{n}") {
+                if let Some(per) = per
+                    && !id.contains("{k}")
+                    && per.0.len() > 1
+                {
                     issues.push(ExpandIssue {
                         path: format!("{path}.id"),
-                        message: format!("id \"{}\" contains {{n}} but the element has no `each`", id_of(item)),
-                        hint: "add e.g. `each: \"1-4\"` or remove {n} from the id".into(),
+                        message: format!("id \"{id}\" has no {{k}} but `per` makes {} copies", per.0.len()),
+                        hint: "put {k} in the id, e.g. \"gen-{n}-{k}\"".into(),
+                    });
+                }
+                for n in each.iter() {
+                    match per {
+                        Some(per) => {
+                            for k in per.iter() {
+                                let mut copy = item.clone();
+                                substitute(&mut copy, n, Some(k));
+                                out.push(Located { item: copy, path: path.clone() });
+                            }
+                        }
+                        None => {
+                            let mut copy = item.clone();
+                            substitute(&mut copy, n, None);
+                            out.push(Located { item: copy, path: path.clone() });
+                        }
+                    }
+                }
+            }
+            (None, per) => {
+                if per.is_some() {
+                    issues.push(ExpandIssue {
+                        path: format!("{path}.per"),
+                        message: "`per` needs `each`".into(),
+                        hint: "add `each` for the first level, e.g. each: \"1-4\", per: \"1-2\"".into(),
+                    });
+                }
+                if id.contains("{n}") || id.contains("{k}") {
+                    issues.push(ExpandIssue {
+                        path: format!("{path}.id"),
+                        message: format!("id \"{id}\" contains a template but the element has no `each`"),
+                        hint: "add e.g. `each: \"1-4\"` or remove {n}/{k} from the id".into(),
                     });
                 }
                 out.push(Located { item: item.clone(), path });
@@ -260,98 +295,137 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let transformers = expand_list(
         &p.transformers,
         "power.transformers",
-        |t| t.each.as_ref(),
+        |t| (t.each.as_ref(), t.per.as_ref()),
         |t| &t.id,
-        |t, n| {
-            t.id = fill(&t.id, "{n}", n);
-            t.from = fill(&t.from, "{n}", n);
+        |t, n, k| {
+            t.id = fill_nk(&t.id, n, k);
+            t.from = fill_nk(&t.from, n, k);
         },
         &mut issues,
     );
     let generators = expand_list(
         &p.generators,
         "power.generators",
-        |g| g.each.as_ref(),
+        |g| (g.each.as_ref(), g.per.as_ref()),
         |g| &g.id,
-        |g, n| {
-            g.id = fill(&g.id, "{n}", n);
-            g.tank = fill(&g.tank, "{n}", n);
+        |g, n, k| {
+            g.id = fill_nk(&g.id, n, k);
+            g.tank = fill_nk(&g.tank, n, k);
+            g.group = g.group.as_ref().map(|x| fill_nk(x, n, k));
         },
         &mut issues,
     );
-    let generator_groups = p
-        .generator_groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            let mut g = g.clone();
-            // `units: ["gen-{n}"]` is not a template; but allow "gen-1..4" style via each-expanded ids only.
-            g.units.dedup();
-            Located { item: g, path: format!("power.generator_groups[{i}]") }
-        })
-        .collect();
+    let mut generator_groups = expand_list(
+        &p.generator_groups,
+        "power.generator_groups",
+        |g| (g.each.as_ref(), None),
+        |g| &g.id,
+        |g, n, _| {
+            g.id = fill(&g.id, "{n}", n);
+            g.units = g.units.iter().map(|u| fill(u, "{n}", n)).collect();
+        },
+        &mut issues,
+    );
+    // Generators that name their group join its units.
+    for unit in &generators {
+        if let Some(group) = &unit.item.group
+            && let Some(g) = generator_groups.iter_mut().find(|g| g.item.id == *group)
+            && !g.item.units.contains(&unit.item.id)
+        {
+            g.item.units.push(unit.item.id.clone());
+        }
+    }
     let switchboards = expand_list(
         &p.switchboards,
         "power.switchboards",
-        |x| x.each.as_ref(),
+        |x| (x.each.as_ref(), x.per.as_ref()),
         |x| &x.id,
-        |x, n| {
-            x.id = fill(&x.id, "{n}", n);
-            x.normal = fill(&x.normal, "{n}", n);
-            x.emergency = x.emergency.as_ref().map(|e| fill(e, "{n}", n));
+        |x, n, k| {
+            x.id = fill_nk(&x.id, n, k);
+            x.normal = fill_nk(&x.normal, n, k);
+            x.emergency = x.emergency.as_ref().map(|e| fill_nk(e, n, k));
         },
         &mut issues,
     );
     let ups = expand_list(
         &p.ups,
         "power.ups",
-        |x| x.each.as_ref(),
+        |x| (x.each.as_ref(), x.per.as_ref()),
         |x| &x.id,
-        |x, n| {
-            x.id = fill(&x.id, "{n}", n);
-            x.from = fill(&x.from, "{n}", n);
+        |x, n, k| {
+            x.id = fill_nk(&x.id, n, k);
+            x.from = fill_nk(&x.from, n, k);
         },
         &mut issues,
     );
     let distribution = expand_list(
         &p.distribution,
         "power.distribution",
-        |x| x.each.as_ref(),
+        |x| (x.each.as_ref(), x.per.as_ref()),
         |x| &x.id,
-        |x, n| {
-            x.id = fill(&x.id, "{n}", n);
-            x.from = fill(&x.from, "{n}", n);
+        |x, n, k| {
+            x.id = fill_nk(&x.id, n, k);
+            x.from = fill_nk(&x.from, n, k);
         },
         &mut issues,
     );
     let tanks = expand_list(
         &s.fuel.tanks,
         "fuel.tanks",
-        |x| x.each.as_ref(),
+        |x| (x.each.as_ref(), x.per.as_ref()),
         |x| &x.id,
-        |x, n| {
-            x.id = fill(&x.id, "{n}", n);
-            x.fill_from = x.fill_from.as_ref().map(|f| fill(f, "{n}", n));
+        |x, n, k| {
+            x.id = fill_nk(&x.id, n, k);
+            x.fill_from = x.fill_from.as_ref().map(|f| fill_nk(f, n, k));
         },
         &mut issues,
     );
-    let chillers = s
-        .plant
-        .chillers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Located { item: c.clone(), path: format!("plant.chillers[{i}]") })
-        .collect();
-    let liquid_loops = s
-        .plant
-        .liquid_loops
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Located { item: c.clone(), path: format!("plant.liquid_loops[{i}]") })
-        .collect();
+    let chillers = expand_list(
+        &s.plant.chillers,
+        "plant.chillers",
+        |x| (x.each.as_ref(), None),
+        |x| &x.id,
+        |x, n, _| {
+            x.id = fill(&x.id, "{n}", n);
+            x.feed = fill(&x.feed, "{n}", n);
+        },
+        &mut issues,
+    );
+    let liquid_loops = expand_list(
+        &s.plant.liquid_loops,
+        "plant.liquid_loops",
+        |x| (x.each.as_ref(), None),
+        |x| &x.id,
+        |x, n, _| {
+            x.id = fill(&x.id, "{n}", n);
+            x.feed = fill(&x.feed, "{n}", n);
+        },
+        &mut issues,
+    );
 
-    let halls =
-        s.halls.iter().enumerate().map(|(h, hall)| expand_hall(hall, &format!("halls[{h}]"), &mut issues)).collect();
+    let mut halls = Vec::new();
+    for (h, hall) in s.halls.iter().enumerate() {
+        let path = format!("halls[{h}]");
+        match &hall.each {
+            Some(range) => {
+                if !hall.id.contains("{hall}") && range.0.len() > 1 {
+                    issues.push(ExpandIssue {
+                        path: format!("{path}.id"),
+                        message: format!(
+                            "hall id \"{}\" has no {{hall}} but `each` makes {} halls",
+                            hall.id,
+                            range.0.len()
+                        ),
+                        hint: "write e.g. id: \"hall-{hall}\"".into(),
+                    });
+                }
+                for number in range.iter() {
+                    halls.push(expand_hall(&hall_copy(hall, number), &path, &mut issues));
+                }
+            }
+            None => halls.push(expand_hall(hall, &path, &mut issues)),
+        }
+    }
 
     let plant = Plant {
         utilities,
@@ -382,6 +456,34 @@ pub fn row_racks(group: &RowGroupSpec, row: u32, first_position: u32) -> Vec<Rac
         .collect()
 }
 
+/// Hall `number` of a templated hall: `{hall}` filled in everywhere it can appear.
+fn hall_copy(hall: &HallSpec, number: u32) -> HallSpec {
+    let f = |s: &str| fill(s, "{hall}", number);
+    let mut h = hall.clone();
+    h.each = None;
+    h.id = f(&h.id);
+    h.liquid_loop = h.liquid_loop.as_deref().map(f);
+    for r in &mut h.rows {
+        r.feeds.a = f(&r.feeds.a);
+        r.feeds.b = r.feeds.b.as_deref().map(f);
+        r.workload = f(&r.workload);
+    }
+    for u in &mut h.cooling_units {
+        match u {
+            CoolingUnitSpec::Crah { id, feed, plant, .. } => {
+                *id = f(id);
+                *feed = f(feed);
+                *plant = f(plant);
+            }
+            CoolingUnitSpec::Crac { id, feed, .. } | CoolingUnitSpec::EvaporativeAhu { id, feed, .. } => {
+                *id = f(id);
+                *feed = f(feed);
+            }
+        }
+    }
+    h
+}
+
 fn expand_hall(hall: &HallSpec, path: &str, issues: &mut Vec<ExpandIssue>) -> HallPlan {
     let mut rows: Vec<RowPlan> = Vec::new();
     for (g, group) in hall.rows.iter().enumerate() {
@@ -403,17 +505,17 @@ fn expand_hall(hall: &HallSpec, path: &str, issues: &mut Vec<ExpandIssue>) -> Ha
         &hall.cooling_units,
         &format!("{path}.cooling_units"),
         |u| match u {
-            CoolingUnitSpec::Crah { each, .. }
-            | CoolingUnitSpec::Crac { each, .. }
-            | CoolingUnitSpec::EvaporativeAhu { each, .. } => each.as_ref(),
+            CoolingUnitSpec::Crah { each, per, .. }
+            | CoolingUnitSpec::Crac { each, per, .. }
+            | CoolingUnitSpec::EvaporativeAhu { each, per, .. } => (each.as_ref(), per.as_ref()),
         },
         CoolingUnitSpec::id,
-        |u, n| match u {
+        |u, n, k| match u {
             CoolingUnitSpec::Crah { id, feed, .. }
             | CoolingUnitSpec::Crac { id, feed, .. }
             | CoolingUnitSpec::EvaporativeAhu { id, feed, .. } => {
-                *id = fill(id, "{n}", n);
-                *feed = fill(feed, "{n}", n);
+                *id = fill_nk(id, n, k);
+                *feed = fill_nk(feed, n, k);
             }
         },
         issues,

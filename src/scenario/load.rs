@@ -143,6 +143,9 @@ fn syntax_hint(code: &ron::error::Error) -> String {
         E::Eof => "the file ends too early: a bracket is probably not closed".into(),
         E::ExpectedFloat | E::ExpectedInteger => "write a plain number such as 12 or 0.85".into(),
         E::TrailingCharacters => "there is text after the scenario's closing `)`".into(),
+        E::ExpectedNamedStructLike(_) | E::ExpectedStructLike => {
+            "a scenario is a RON struct `( name: \"…\", duration: \"24h\", … )`; copy one from scenarios/".into()
+        }
         _ => "see the scenario reference in the README, or copy a file from scenarios/".into(),
     }
 }

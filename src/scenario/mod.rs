@@ -193,6 +193,9 @@ pub enum WeatherSpec {
     Epw {
         /// Path of the `.epw` file.
         file: String,
+        /// Heat waves added on top of the file ("what if a heat wave hit this year").
+        #[serde(default)]
+        heatwaves: Vec<HeatwaveSpec>,
     },
 }
 
@@ -281,6 +284,9 @@ pub struct TransformerSpec {
     /// Expand into one transformer per number, e.g. `"1-4"`.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Upstream utility feed id.
     pub from: String,
     /// Rating, kVA.
@@ -321,6 +327,9 @@ pub struct GeneratorSpec {
     /// Expand into one set per number.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Electrical rating at PF 0.8, kWe.
     pub rating_kw: f64,
     /// Start signal to ready-to-load (NFPA 110 Type 10: ≤ 10 s).
@@ -329,8 +338,11 @@ pub struct GeneratorSpec {
     /// Probability that a start attempt fails (seeded draw).
     #[serde(default)]
     pub fail_to_start_probability: f64,
-    /// Tank it draws from (day tank or bulk tank id; `{n}` expands).
+    /// Tank it draws from (day tank or bulk tank id; `{n}` and `{k}` expand).
     pub tank: String,
+    /// Generator group it belongs to (alternative to listing it in the group's `units`).
+    #[serde(default)]
+    pub group: Option<String>,
     /// Fuel curve.
     #[serde(default)]
     pub fuel_curve: FuelCurveSpec,
@@ -346,9 +358,13 @@ pub struct GeneratorSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratorGroupSpec {
-    /// Unique id.
+    /// Unique id (`{n}` expands with `each`).
     pub id: String,
-    /// Member generator ids.
+    /// Expand into one group per number.
+    #[serde(default)]
+    pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Member generator ids (`{n}` expands); generators may instead name their `group`.
+    #[serde(default)]
     pub units: Vec<String>,
     /// Declared redundancy (checked against the design load).
     #[serde(default)]
@@ -391,6 +407,9 @@ pub struct SwitchboardSpec {
     /// Expand into one switchboard per number.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Normal source: transformer or utility id.
     pub normal: String,
     /// Emergency source: generator group id.
@@ -462,6 +481,9 @@ pub struct UpsSpec {
     /// Expand into one UPS per number.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Upstream switchboard id.
     pub from: String,
     /// Output rating of all modules together, kW.
@@ -546,6 +568,9 @@ pub struct DistributionSpec {
     /// Expand into one element per number.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Kind.
     #[serde(default)]
     pub kind: DistributionKind,
@@ -586,6 +611,9 @@ pub struct TankSpec {
     /// Expand into one tank per number.
     #[serde(default)]
     pub each: Option<crate::scenario::expand::RangeSpec>,
+    /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
+    #[serde(default)]
+    pub per: Option<crate::scenario::expand::RangeSpec>,
     /// Role.
     #[serde(default)]
     pub kind: TankKind,
@@ -693,8 +721,11 @@ pub enum CondenserSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChillerPlantSpec {
-    /// Unique id.
+    /// Unique id (`{n}` expands with `each`).
     pub id: String,
+    /// Expand into one plant per number (`{n}` in `id` and `feed`).
+    #[serde(default)]
+    pub each: Option<crate::scenario::expand::RangeSpec>,
     /// Electrical feed (switchboard or distribution id).
     pub feed: String,
     /// Cooling capacity, kW.
@@ -757,8 +788,11 @@ pub enum HeatRejectionSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiquidLoopSpec {
-    /// Unique id.
+    /// Unique id (`{n}` expands with `each`).
     pub id: String,
+    /// Expand into one loop per number (`{n}` in `id` and `feed`).
+    #[serde(default)]
+    pub each: Option<crate::scenario::expand::RangeSpec>,
     /// Electrical feed of pumps and fans.
     pub feed: String,
     /// CDU heat-exchange capacity, kW.
@@ -810,8 +844,12 @@ pub enum Containment {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HallSpec {
-    /// Unique id.
+    /// Unique id (`{hall}` expands with `each`).
     pub id: String,
+    /// Expand into one hall per number: `{hall}` becomes the number in the hall's id, its
+    /// liquid loop, its rows' feeds and workloads, and its cooling units' ids, feeds and plants.
+    #[serde(default)]
+    pub each: Option<crate::scenario::expand::RangeSpec>,
     /// White-space floor area, m².
     pub floor_area_m2: f64,
     /// Clear height, m.
@@ -911,6 +949,9 @@ pub enum CoolingUnitSpec {
         /// Expand into one unit per number.
         #[serde(default)]
         each: Option<crate::scenario::expand::RangeSpec>,
+        /// Second level of expansion (`{k}` in ids).
+        #[serde(default)]
+        per: Option<crate::scenario::expand::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Sensible capacity at design return temperature, kW.
@@ -935,6 +976,9 @@ pub enum CoolingUnitSpec {
         /// Expand into one unit per number.
         #[serde(default)]
         each: Option<crate::scenario::expand::RangeSpec>,
+        /// Second level of expansion (`{k}` in ids).
+        #[serde(default)]
+        per: Option<crate::scenario::expand::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Sensible capacity, kW.
@@ -963,6 +1007,9 @@ pub enum CoolingUnitSpec {
         /// Expand into one unit per number.
         #[serde(default)]
         each: Option<crate::scenario::expand::RangeSpec>,
+        /// Second level of expansion (`{k}` in ids).
+        #[serde(default)]
+        per: Option<crate::scenario::expand::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Evaporative stages.

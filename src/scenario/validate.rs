@@ -145,6 +145,8 @@ pub fn validate(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> 
     } else {
         let mut problems = c.problems;
         problems.sort_by_key(|p| p.pos.map(|p| (p.line, p.col)));
+        // Copies made by `each` repeat their template's problems: report each once.
+        problems.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
         Err(ScenarioError::Invalid { file: loaded.file.clone(), problems })
     }
 }
@@ -164,6 +166,23 @@ fn check_run(c: &mut Checker, s: &Scenario) {
             "tick",
             format!("tick {} is longer than the run ({})", s.tick, s.duration),
             "shorten the tick or lengthen the run",
+        );
+    }
+    if s.tick.as_ms() > 2_000 && !s.power.generators.is_empty() {
+        c.warn(
+            "tick",
+            format!("tick {} is longer than the ATS sensing delay: transfers are resolved only to the tick", s.tick),
+            "use a 1 s tick to study outage sequences",
+        );
+    }
+    if s.tick.as_ms() > 20_000 {
+        c.warn(
+            "tick",
+            format!(
+                "tick {} is longer than a fifth of a GPU die's time constant (~100 s): throttling is under-resolved",
+                s.tick
+            ),
+            "use ticks of 10 s or less where GPU temperatures matter",
         );
     }
     if s.output.interval < s.tick {
@@ -289,15 +308,18 @@ fn check_weather(c: &mut Checker, s: &Scenario, base: &std::path::Path) -> Optio
             }
             check_heatwaves(c, heatwaves);
         }
-        WeatherSpec::Epw { file } => match resolve_asset(file, base) {
+        WeatherSpec::Epw { file, heatwaves } => match resolve_asset(file, base) {
             None => c.err(
                 "weather.file",
                 format!("weather file \"{file}\" not found (looked next to the scenario and under assets/)"),
                 "give a path relative to the scenario file, e.g. \"../assets/weather/paris_synthetic.epw\"",
             ),
-            Some(path) => match std::fs::read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|t| crate::weather::epw::parse_epw(&t).map_err(|e| e.to_string()))
+            Some(path) => match {
+                check_heatwaves(c, heatwaves);
+                std::fs::read_to_string(&path)
+            }
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::weather::epw::parse_epw(&t).map_err(|e| e.to_string()))
             {
                 Ok(f) => return Some(f),
                 Err(e) => c.err(

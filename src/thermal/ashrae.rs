@@ -143,6 +143,28 @@ impl Band {
     }
 }
 
+/// The band of an inlet dry-bulb temperature alone (upper limits 27 / 32 / 35 / 40 / 45 °C).
+pub fn temperature_band(t_c: f64) -> Band {
+    for (env, band) in
+        [(RECOMMENDED, Band::Recommended), (A1, Band::A1), (A2, Band::A2), (A3, Band::A3), (A4, Band::A4)]
+    {
+        if t_c <= env.max_c {
+            return band;
+        }
+    }
+    Band::BeyondA4
+}
+
+/// The band of a dew point alone (upper limits 15 / 17 / 21 / 24 °C).
+pub fn dew_point_band(dew_point_c: f64) -> Band {
+    for (env, band) in [(RECOMMENDED, Band::Recommended), (A1, Band::A1), (A2, Band::A2), (A3, Band::A3)] {
+        if dew_point_c <= env.max_dew_point_c {
+            return band;
+        }
+    }
+    Band::BeyondA4
+}
+
 /// The band of an inlet state.
 pub fn classify(t_c: f64, dew_point_c: f64, rh_pct: f64) -> Band {
     for (env, band) in
@@ -203,6 +225,18 @@ mod tests {
         assert_eq!(classify(44.0, 10.0, 15.0), Band::A4);
         assert_eq!(classify(46.0, 10.0, 10.0), Band::BeyondA4);
         assert_eq!(classify(26.0, 23.0, 85.0), Band::A3, "humid air: dew point 23 °C needs A3");
+    }
+
+    #[test]
+    fn temperature_and_dew_point_bands_use_their_own_limits() {
+        assert_eq!(temperature_band(27.0), Band::Recommended);
+        assert_eq!(temperature_band(27.1), Band::A1);
+        assert_eq!(temperature_band(32.5), Band::A2);
+        assert_eq!(temperature_band(46.0), Band::BeyondA4);
+        assert_eq!(dew_point_band(14.0), Band::Recommended);
+        assert_eq!(dew_point_band(16.0), Band::A1);
+        assert_eq!(dew_point_band(22.0), Band::A3);
+        assert_eq!(dew_point_band(25.0), Band::BeyondA4);
     }
 
     #[test]

@@ -120,8 +120,12 @@ pub struct HallState {
     pub liquid_available: bool,
     /// Coolant supply temperature from the loop, °C.
     pub coolant_c: f64,
+    /// Coolant flow per kW of rack liquid heat, L/min/kW.
+    pub coolant_flow_l_per_min_per_kw: f64,
     /// Hottest rack inlet, °C.
     pub max_inlet_c: f64,
+    /// Dew-point band of the hall air (for excursion events).
+    pub humidity_band: Option<ashrae::Band>,
     /// Mean rack inlet, °C.
     pub mean_inlet_c: f64,
 }
@@ -143,17 +147,12 @@ pub struct Row {
     pub cold_c: f64,
     /// Exhaust side, °C.
     pub hot_c: f64,
-    /// Air drawn from the cold aisle this tick, kg/s.
-    pub draw_kg_s: f64,
-    /// Rack airflow this tick, kg/s.
-    pub flow_kg_s: f64,
-    /// Rack heat to air this tick, W.
-    pub heat_w: f64,
+    /// This tick's sums over the row's racks with airflow.
+    pub sums: network::RowSums,
+    /// This tick's response to its cold aisle (hot aisle, row heat, local recirculation).
+    pub response: network::RowResponse,
     /// Recirculation from the room this tick, kg/s.
     pub recirc_kg_s: f64,
-    /// Share of each rack's cold-aisle draw replaced by the row's own exhaust this tick
-    /// (local recirculation of a starved row).
-    pub local_share: f64,
 }
 
 /// A rack's air side and heat split.
@@ -181,10 +180,22 @@ pub struct RackAir {
     pub coolant_c: f64,
     /// Heat stored in the rack's own coolant this tick, kW.
     pub coolant_stored_kw: f64,
+    /// Heat to air at an inlet of 0 °C, W (`heat = b − k·T_in`).
+    pub heat_b_w: f64,
+    /// Fall of the heat to air per K of inlet, W/K.
+    pub heat_k_w_per_k: f64,
+    /// Exchanger conductance between the rack's coolant and its airflow this tick, W/K.
+    pub l2a_g_w_per_k: f64,
+    /// Heat into the rack's own coolant this tick, W.
+    pub coolant_q_w: f64,
+    /// The rack's own coolant at the start of the tick, °C.
+    pub coolant_t0_c: f64,
     /// Served by a facility liquid loop this tick.
     pub liquid_served: bool,
     /// Time in each ASHRAE band.
     pub exposure: ashrae::Exposure,
+    /// Dry-bulb band of the inlet (for excursion events).
+    pub temperature_band: Option<ashrae::Band>,
 }
 
 impl RackAir {
@@ -204,6 +215,8 @@ pub struct SupplyLaw {
     pub mass_flow_kg_s: f64,
     /// Supply temperature pieces: the supply is the largest, °C.
     pub pieces: Vec<Affine>,
+    /// Ceiling on the supply (a coil never heats: return + fan heat), °C.
+    pub cap: Option<Affine>,
     /// Humidity ratio of the supply, kg/kg.
     pub humidity_ratio: f64,
 }
@@ -268,9 +281,7 @@ impl Plugin for ThermalPlugin {
 fn reset_rows(mut rows: Query<&mut Row>, mut halls: Query<&mut HallState>, mut books: ResMut<ThermalBooks>) {
     *books = ThermalBooks::default();
     for mut r in &mut rows {
-        r.draw_kg_s = 0.0;
-        r.flow_kg_s = 0.0;
-        r.heat_w = 0.0;
+        r.sums = network::RowSums::default();
     }
     for mut h in &mut halls {
         h.room_heat_kw = 0.0;
@@ -297,7 +308,15 @@ fn rack_heat(
         // GPU sink: facility coolant on a served cold plate, the rack's own coolant on an
         // unserved one, else inlet air.
         air.sink_c = if liquid {
-            hall.coolant_c
+            // Cold plates see the supply plus half the coolant's rise through the rack
+            // (physics §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
+            let flow_kg_s = hall.coolant_flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
+            let rise = if flow_kg_s > 0.0 {
+                air.heat_liquid_kw.max(0.0) * 1_000.0 / (flow_kg_s * crate::cooling::WATER_CP_J_PER_KG_K)
+            } else {
+                0.0
+            };
+            hall.coolant_c + 0.5 * rise
         } else if p.liquid_cooled {
             air.coolant_c
         } else {
@@ -311,38 +330,63 @@ fn rack_heat(
         }
         let electric_kw = supply.delivered_kw;
         let stored_kw = stored_w / 1_000.0;
+        let air_flow = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
+        let cp_air = air_cp(hall.humidity_ratio);
         air.gpu_stored_kw = stored_kw;
         air.coolant_stored_kw = 0.0;
+        air.heat_k_w_per_k = 0.0;
+        air.l2a_g_w_per_k = 0.0;
+        air.coolant_q_w = 0.0;
+        air.coolant_t0_c = air.coolant_c;
         if liquid {
             air.heat_liquid_kw = p.liquid_fraction * electric_kw - stored_kw;
             air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw;
             air.coolant_c = hall.coolant_c;
+            air.coolant_t0_c = hall.coolant_c;
         } else if p.liquid_cooled {
-            // Cold-plate heat into the rack's coolant; its exchanger rejects it to the inlet
-            // air (backward Euler: C·(T' − T)/dt = Q − UA·(T' − T_in)).
+            // Cold-plate heat into the rack's coolant; its liquid-to-air exchanger rejects it
+            // into the rack's own airflow. An exchanger cannot give the air more than
+            // ε·ṁ·c·(T_cool − T_in) with ε = 1 − e^(−UA/ṁc) (ε-NTU, air the minimum stream),
+            // so a rack whose fans were sized for its 15 % air share cannot dump its liquid
+            // heat when the facility loop fails: its coolant climbs instead.
+            // Backward Euler: C·(T' − T)/dt = Q − G·(T' − T_in), G = ε·ṁ·c, which makes the
+            // rack's heat to air affine in its own inlet: h = b − k·T_in, solved with the row.
             let q_w = (p.liquid_fraction * electric_kw - stored_kw) * 1_000.0;
-            let (c, ua) = (p.coolant_j_per_k, p.l2a_ua_w_per_k);
-            let t0 = air.coolant_c;
-            let t1 = (c / dt * t0 + q_w + ua * air.inlet_c) / (c / dt + ua);
-            air.coolant_c = t1;
-            air.coolant_stored_kw = c * (t1 - t0) / dt / 1_000.0;
+            let c_dt = p.coolant_j_per_k / dt;
+            let c_air = air_flow * cp_air;
+            let g = if c_air > 0.0 { c_air * (1.0 - (-p.l2a_ua_w_per_k / c_air).exp()) } else { 0.0 };
+            air.l2a_g_w_per_k = g;
+            air.coolant_q_w = q_w;
             air.heat_liquid_kw = 0.0;
-            air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw + ua * (t1 - air.inlet_c) / 1_000.0;
+            let direct_w = (1.0 - p.liquid_fraction) * electric_kw * 1_000.0;
+            let b = direct_w + g * (c_dt * air.coolant_c + q_w) / (c_dt + g);
+            air.heat_k_w_per_k = g * c_dt / (c_dt + g);
+            if air_flow <= 0.0 {
+                // Dark rack: its coolant cools by itself into the room (no airflow, g = 0).
+                let t1 = (c_dt * air.coolant_c + q_w) / c_dt;
+                air.coolant_stored_kw = c_dt * (t1 - air.coolant_c) / 1_000.0;
+                air.coolant_c = t1;
+                air.heat_air_kw = direct_w / 1_000.0;
+            } else {
+                // Provisional (at last tick's inlet); final once the row is solved.
+                air.heat_air_kw = (b - air.heat_k_w_per_k * air.inlet_c) / 1_000.0;
+            }
+            air.heat_b_w = b;
         } else {
             air.heat_liquid_kw = 0.0;
             air.heat_air_kw = electric_kw - stored_kw;
         }
-        air.flow_kg_s = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
+        air.flow_kg_s = air_flow;
         books.rack_electric_kw += electric_kw;
         books.gpu_stored_kw += stored_kw + air.coolant_stored_kw;
         books.rack_liquid_kw += air.heat_liquid_kw;
         hall.liquid_heat_kw += air.heat_liquid_kw;
         if air.flow_kg_s > 0.0 {
-            books.rack_air_kw += air.heat_air_kw;
+            if air.heat_k_w_per_k == 0.0 {
+                air.heat_b_w = air.heat_air_kw * 1_000.0;
+            }
             if let Ok(mut row) = rows.get_mut(rack.row) {
-                row.draw_kg_s += (1.0 - air.recirculation) * air.flow_kg_s;
-                row.flow_kg_s += air.flow_kg_s;
-                row.heat_w += air.heat_air_kw * 1_000.0;
+                row.sums.add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
             }
         } else {
             books.room_heat_kw += air.heat_air_kw;
@@ -390,6 +434,7 @@ fn solve_halls(
                 net.units.push(NetUnit {
                     mass_flow_kg_s: law.mass_flow_kg_s,
                     pieces: law.pieces.clone(),
+                    cap: law.cap,
                     active: duty.piece,
                 });
                 w_flow += law.mass_flow_kg_s * law.humidity_ratio;
@@ -400,15 +445,18 @@ fn solve_halls(
         for &r in &hall.rows {
             if let Ok(mut row) = rows.get_mut(r) {
                 // A starved row makes up part of its deficit from its own exhaust.
-                let deficit = (row.draw_kg_s - row.supply_share * m_tot).max(0.0);
-                let local = phi * deficit;
-                row.local_share = if row.draw_kg_s > 0.0 { local / row.draw_kg_s } else { 0.0 };
+                let draw = row.sums.draw_kg_s();
+                let deficit = (draw - row.supply_share * m_tot).max(0.0);
+                let e = if draw > 0.0 { phi * deficit / draw } else { 0.0 };
+                let response = network::row_response(&row.sums, e, cp);
+                row.response = response;
                 net.rows.push(NetRow {
                     capacity_j_per_k: row.capacity_j_per_k,
                     t0_c: row.cold_c,
                     supply_share: row.supply_share,
-                    draw_kg_s: row.draw_kg_s - local,
-                    heat_w: row.heat_w,
+                    draw_kg_s: draw * (1.0 - e),
+                    heat_w: response.h0_w,
+                    heat_slope_w_per_k: response.h1_w_per_k,
                 });
             }
         }
@@ -416,7 +464,7 @@ fn solve_halls(
         st.room_c = sol.room_c;
         st.mass_c = sol.mass_c;
         st.supply_kg_s = m_tot;
-        st.rack_flow_kg_s = net.rows.iter().map(|r| r.draw_kg_s).sum::<f64>();
+        st.rack_flow_kg_s = hall.rows.iter().filter_map(|&r| rows.get(r).ok()).map(|r| r.sums.draw_kg_s()).sum::<f64>();
         if m_tot > 0.0 {
             st.humidity_ratio = w_flow / m_tot;
             st.supply_c =
@@ -448,6 +496,7 @@ fn solve_halls(
 fn rack_inlets(
     clock: Res<SimClock>,
     mut log: ResMut<EventLog>,
+    mut books: ResMut<ThermalBooks>,
     mut halls: Query<(&Hall, &mut HallState)>,
     mut rows: Query<&mut Row>,
     mut racks: Query<(&Rack, &mut RackAir)>,
@@ -462,13 +511,8 @@ fn rack_inlets(
         for &r in &hall.rows {
             let Ok(mut row) = rows.get_mut(r) else { continue };
             let tc = row.cold_c;
-            let local = row.local_share;
-            let share = |base: f64| base + (1.0 - base) * local;
-            let flows = row.racks.iter().filter_map(|&e| racks.get(e).ok()).map(|(_, a)| {
-                let d = if a.flow_kg_s > 0.0 { a.heat_air_kw * 1_000.0 / (a.flow_kg_s * cp) } else { 0.0 };
-                (a.flow_kg_s, share(a.recirculation), d)
-            });
-            let th = network::hot_aisle_c(tc, flows);
+            let resp = row.response;
+            let th = resp.alpha + resp.beta * tc;
             row.hot_c = th;
             for &e in &row.racks {
                 let Ok((rack, mut a)) = racks.get_mut(e) else { continue };
@@ -477,22 +521,61 @@ fn rack_inlets(
                     a.inlet_c = st.room_c;
                     a.exhaust_c = st.room_c;
                     a.exposure.current = None;
+                    a.temperature_band = None;
                     continue;
                 }
-                let rho = share(a.recirculation);
+                let rho = resp.share(a.recirculation);
                 let inlet = (1.0 - rho) * tc + rho * th;
                 a.inlet_c = inlet;
-                a.exhaust_c = inlet + a.heat_air_kw * 1_000.0 / (a.flow_kg_s * cp);
+                let heat_w = a.heat_b_w - a.heat_k_w_per_k * inlet;
+                a.heat_air_kw = heat_w / 1_000.0;
+                a.exhaust_c = inlet + heat_w / (a.flow_kg_s * cp);
+                if a.l2a_g_w_per_k > 0.0 {
+                    // The rack's coolant at the end of the tick, with this tick's inlet.
+                    let c_dt = rack.params.coolant_j_per_k / dt;
+                    let g = a.l2a_g_w_per_k;
+                    let t1 = (c_dt * a.coolant_t0_c + a.coolant_q_w + g * inlet) / (c_dt + g);
+                    a.coolant_stored_kw = c_dt * (t1 - a.coolant_t0_c) / 1_000.0;
+                    a.coolant_c = t1;
+                    books.gpu_stored_kw += a.coolant_stored_kw;
+                }
+                books.rack_air_kw += a.heat_air_kw;
                 let rh = psychro::rh_from_humidity_ratio(inlet, st.humidity_ratio, outdoor.pressure_pa);
-                let before = a.exposure.current;
                 let band = a.exposure.record(inlet, dew_point, rh, dt);
-                log_band_change(&mut log, t, &rack.id, before, band, inlet);
                 a.exposure.current = Some(band);
+                let before = a.temperature_band;
+                let now = ashrae::temperature_band(inlet);
+                log_band_change(&mut log, t, &rack.id, before, now, inlet);
+                a.temperature_band = Some(now);
                 max_in = max_in.max(inlet);
                 sum_in += inlet;
                 n += 1;
             }
         }
+        let hum = ashrae::dew_point_band(dew_point);
+        if let Some(before) = st.humidity_band
+            && hum != before
+        {
+            let (kind, sev, msg) = if hum > before {
+                (
+                    EventKind::HumidityExcursion,
+                    if hum >= ashrae::Band::A2 { Severity::Alarm } else { Severity::Warning },
+                    format!(
+                        "hall dew point {dew_point:.1} °C left the {} humidity envelope (now {})",
+                        before.label(),
+                        hum.label()
+                    ),
+                )
+            } else {
+                (
+                    EventKind::HumidityRecovered,
+                    Severity::Info,
+                    format!("hall dew point {dew_point:.1} °C back in {}", hum.label()),
+                )
+            };
+            log.log(t, kind, sev, &hall.id, msg, Some(dew_point));
+        }
+        st.humidity_band = Some(hum);
         st.max_inlet_c = if n > 0 { max_in } else { st.room_c };
         st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { st.room_c };
     }
@@ -514,7 +597,12 @@ fn log_band_change(
             EventKind::InletExcursion,
             sev,
             rack,
-            format!("inlet {inlet:.1} °C left the {} envelope (now {})", before.label(), now.label()),
+            format!(
+                "inlet {inlet:.1} °C above the {} limit of {:.0} °C (now {})",
+                before.label(),
+                before.max_c(),
+                now.label()
+            ),
             Some(inlet),
         );
     } else if now < before {

@@ -48,19 +48,42 @@ pub struct NetRow {
     pub supply_share: f64,
     /// Air drawn by the racks from the aisle, kg/s.
     pub draw_kg_s: f64,
-    /// Heat added by the racks to their exhaust, W.
+    /// Heat added by the racks to their exhaust at a cold aisle of 0 °C, W.
     pub heat_w: f64,
+    /// Fall of that heat per K of cold-aisle temperature (racks whose heat depends on their
+    /// inlet), W/K: the row heat is `heat_w − heat_slope_w_per_k·T_k`.
+    pub heat_slope_w_per_k: f64,
 }
 
-/// One air unit in the network.
+/// One air unit in the network: supply `min(cap, max_j pieces_j)`.
 #[derive(Clone, Debug, Default)]
 pub struct NetUnit {
     /// Air moved, kg/s.
     pub mass_flow_kg_s: f64,
     /// Supply law pieces: the supply is the largest.
     pub pieces: Vec<Affine>,
-    /// Piece active at the start (from the last tick).
+    /// Ceiling on the supply, if any.
+    pub cap: Option<Affine>,
+    /// Piece active at the start (from the last tick); `pieces.len()` means the cap.
     pub active: usize,
+}
+
+impl NetUnit {
+    /// The piece that sets the supply at return temperature `t_r` (index `pieces.len()` is
+    /// the cap).
+    fn governing(&self, t_r: f64) -> usize {
+        let best = best_piece(&self.pieces, t_r);
+        match (self.cap, self.pieces.get(best)) {
+            (Some(cap), Some(p)) if cap.at(t_r) < p.at(t_r) => self.pieces.len(),
+            (Some(_), None) => self.pieces.len(),
+            _ => best,
+        }
+    }
+
+    /// The affine law of piece `k` (the cap for `k == pieces.len()`).
+    fn piece(&self, k: usize) -> Option<Affine> {
+        if k == self.pieces.len() { self.cap } else { self.pieces.get(k).copied() }
+    }
 }
 
 /// A hall's network for one tick.
@@ -115,14 +138,18 @@ const MAX_ACTIVE_SET_ITERATIONS: usize = 6;
 impl HallNetwork {
     /// Solves one backward-Euler tick of length `dt_s`.
     pub fn solve(&self, dt_s: f64) -> HallSolution {
-        let mut active: Vec<usize> =
-            self.units.iter().map(|u| u.active.min(u.pieces.len().saturating_sub(1))).collect();
+        let mut active: Vec<usize> = self
+            .units
+            .iter()
+            .map(|u| if u.piece(u.active).is_some() { u.active } else { u.governing(self.room_t0_c) })
+            .collect();
         let mut sol = self.solve_with(&active, dt_s);
         for _ in 0..MAX_ACTIVE_SET_ITERATIONS {
             let mut changed = false;
             for (i, u) in self.units.iter().enumerate() {
-                let best = best_piece(&u.pieces, sol.room_c);
-                if best != active[i] && u.pieces[best].at(sol.room_c) > u.pieces[active[i]].at(sol.room_c) + 1e-9 {
+                let best = u.governing(sol.room_c);
+                let (Some(now), Some(want)) = (u.piece(active[i]), u.piece(best)) else { continue };
+                if best != active[i] && (want.at(sol.room_c) - now.at(sol.room_c)).abs() > 1e-9 {
                     active[i] = best;
                     changed = true;
                 }
@@ -147,7 +174,7 @@ impl HallNetwork {
         let m_tot: f64 = self.units.iter().map(|u| u.mass_flow_kg_s).sum();
         let (mut sa, mut sb) = (0.0, 0.0);
         for (u, &k) in self.units.iter().zip(active) {
-            if let Some(p) = u.pieces.get(k) {
+            if let Some(p) = u.piece(k) {
                 sa += u.mass_flow_kg_s * p.a;
                 sb += u.mass_flow_kg_s * p.b;
             }
@@ -180,8 +207,9 @@ impl HallNetwork {
             // Supply in: ṁ_s,k·(A + B·T_r) = s_k·(Σṁ_u·a_u + Σṁ_u·b_u·T_r).
             a[(ik, ir)] = -c * m_rec - c * row.supply_share * sb;
             rhs[ik] = row.capacity_j_per_k / dt_s * row.t0_c + c * row.supply_share * sa;
-            // Its exchanges with the room.
-            a[(ir, ik)] = -c * (row.draw_kg_s + m_spill);
+            // Its exchanges with the room: exhaust enthalpy c·draw·T_k plus the row heat
+            // (affine in T_k), the spill, minus the recirculation drawn from the room.
+            a[(ir, ik)] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k;
             a[(ir, ir)] += c * m_rec;
             rhs[ir] += row.heat_w;
         }
@@ -199,7 +227,7 @@ impl HallNetwork {
         let mass = x[im];
         let cold: Vec<f64> = (0..n_rows).map(|k| x[2 + k]).collect();
         let unit_supply_c: Vec<f64> =
-            self.units.iter().zip(active).map(|(u, &k)| u.pieces.get(k).map_or(room, |p| p.at(room))).collect();
+            self.units.iter().zip(active).map(|(u, &k)| u.piece(k).map_or(room, |p| p.at(room))).collect();
         let unit_removed_w: Vec<f64> =
             self.units.iter().zip(&unit_supply_c).map(|(u, ts)| c * u.mass_flow_kg_s * (room - ts)).collect();
         let mut stored =
@@ -207,7 +235,8 @@ impl HallNetwork {
         for (r, t) in self.rows.iter().zip(&cold) {
             stored += r.capacity_j_per_k * (t - r.t0_c);
         }
-        let heat_in_w = self.room_heat_w + self.rows.iter().map(|r| r.heat_w).sum::<f64>();
+        let heat_in_w = self.room_heat_w
+            + self.rows.iter().zip(&cold).map(|(r, t)| r.heat_w - r.heat_slope_w_per_k * t).sum::<f64>();
         HallSolution {
             room_c: room,
             mass_c: mass,
@@ -233,19 +262,85 @@ fn best_piece(pieces: &[Affine], t_r: f64) -> usize {
     best
 }
 
-/// Exhaust-side ("hot aisle") temperature of a row and each rack's inlet, given the cold aisle
-/// `t_cold_c`: racks take a share `ρ_i` of their inlet air from the row's own exhaust over the
-/// top and ends of the row. With `Σ` over the row,
-/// `T_h = Σ ṁ_i((1−ρ_i)·T_c + ΔT_i) / (Σ ṁ_i − Σ ṁ_i·ρ_i)`, `T_in,i = (1−ρ_i)·T_c + ρ_i·T_h`.
-/// Returns `T_h`; `flows` are `(ṁ_i, ρ_i, ΔT_i)`.
-pub fn hot_aisle_c(t_cold_c: f64, flows: impl Iterator<Item = (f64, f64, f64)>) -> f64 {
-    let (mut num, mut m, mut m_rho) = (0.0, 0.0, 0.0);
-    for (mi, rho, dt) in flows {
-        num += mi * ((1.0 - rho) * t_cold_c + dt);
-        m += mi;
-        m_rho += mi * rho;
+/// Sums over a row's racks with airflow, for the row's closed form. Each rack `i` moves
+/// `ṁ_i` and takes a share `ρ_i` of its inlet from the row's own exhaust (over the top and
+/// ends); its heat to air is affine in its own inlet, `h_i = b_i − k_i·T_in,i` (`k_i > 0` for
+/// racks that reject coolant heat through an exchanger into their airflow, 0 otherwise).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RowSums {
+    /// Σ ṁ_i, kg/s.
+    pub m: f64,
+    /// Σ ṁ_i·ρ_i, kg/s.
+    pub m_rho: f64,
+    /// Σ b_i, W.
+    pub b_w: f64,
+    /// Σ k_i, W/K.
+    pub k: f64,
+    /// Σ k_i·ρ_i, W/K.
+    pub k_rho: f64,
+}
+
+impl RowSums {
+    /// Adds a rack.
+    pub fn add(&mut self, m: f64, rho: f64, b_w: f64, k: f64) {
+        self.m += m;
+        self.m_rho += m * rho;
+        self.b_w += b_w;
+        self.k += k;
+        self.k_rho += k * rho;
     }
-    if m - m_rho <= 0.0 { t_cold_c } else { num / (m - m_rho) }
+
+    /// Air the row draws from its cold aisle with base shares, kg/s.
+    pub fn draw_kg_s(&self) -> f64 {
+        self.m - self.m_rho
+    }
+}
+
+/// A row's response to its cold aisle `T_c`, when a share `e` of every rack's cold-aisle draw
+/// is replaced by its own exhaust (a starved row): effective shares `ρ'_i = e + (1 − e)·ρ_i`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RowResponse {
+    /// Hot aisle `T_h = alpha + beta·T_c`: offset, °C.
+    pub alpha: f64,
+    /// Hot aisle slope.
+    pub beta: f64,
+    /// Row heat to air `H0 − H1·T_c`: offset, W.
+    pub h0_w: f64,
+    /// Row heat slope, W/K.
+    pub h1_w_per_k: f64,
+    /// Local share e.
+    pub e: f64,
+}
+
+impl RowResponse {
+    /// Effective recirculation share of a rack with base share `rho`.
+    pub fn share(&self, rho: f64) -> f64 {
+        self.e + (1.0 - self.e) * rho
+    }
+}
+
+/// Solves a row's rack/exhaust coupling in closed form. With `T_in,i = (1−ρ'_i)·T_c + ρ'_i·T_h`
+/// and the exhaust mixing to `T_h`:
+///
+/// ```text
+/// c·(M − R)·T_h = c·(M − R)·T_c + Σ h_i,   h_i = b_i − k_i·T_in,i
+/// ⇒ T_h·(c(M − R) + K₂) = (c(M − R) − K₁)·T_c + B,   K₁ = Σk_i(1−ρ'_i), K₂ = Σk_i·ρ'_i
+/// ```
+///
+/// so both the hot aisle and the row heat are affine in `T_c`, and the hall solve can take
+/// the coupling implicitly (no lag, stable however strong the recirculation).
+pub fn row_response(s: &RowSums, e: f64, cp: f64) -> RowResponse {
+    let m_r = e * s.m + (1.0 - e) * s.m_rho;
+    let k2 = e * s.k + (1.0 - e) * s.k_rho;
+    let k1 = s.k - k2;
+    let through = cp * (s.m - m_r);
+    let d = through + k2;
+    if s.m <= 0.0 || d <= 0.0 {
+        return RowResponse { alpha: 0.0, beta: 1.0, h0_w: s.b_w, h1_w_per_k: 0.0, e };
+    }
+    let alpha = s.b_w / d;
+    let beta = (through - k1) / d;
+    RowResponse { alpha, beta, h0_w: s.b_w - k2 * alpha, h1_w_per_k: k1 + k2 * beta, e }
 }
 
 #[cfg(test)]
@@ -269,7 +364,14 @@ mod tests {
     }
 
     fn row(share: f64, draw: f64, heat: f64) -> NetRow {
-        NetRow { capacity_j_per_k: 30e3, t0_c: 22.0, supply_share: share, draw_kg_s: draw, heat_w: heat }
+        NetRow {
+            capacity_j_per_k: 30e3,
+            t0_c: 22.0,
+            supply_share: share,
+            draw_kg_s: draw,
+            heat_w: heat,
+            heat_slope_w_per_k: 0.0,
+        }
     }
 
     #[test]
@@ -279,11 +381,13 @@ mod tests {
             NetUnit {
                 mass_flow_kg_s: 20.0,
                 pieces: vec![Affine { a: 20.0, b: 0.0 }, Affine { a: 6.0, b: 0.6 }],
+                cap: None,
                 active: 0,
             },
             NetUnit {
                 mass_flow_kg_s: 15.0,
                 pieces: vec![Affine { a: 22.0, b: 0.0 }, Affine { a: -10.0, b: 1.0 }],
+                cap: Some(Affine { a: 0.2, b: 1.0 }),
                 active: 0,
             },
         ];
@@ -301,7 +405,8 @@ mod tests {
     fn steady_state_holds_set_point_and_removes_the_load() {
         // One unit holding 20 °C, load 200 kW: after a long time the removal equals the load
         // and the room sits at T_sup + P/(ṁ c).
-        let units = vec![NetUnit { mass_flow_kg_s: 20.0, pieces: vec![Affine { a: 20.0, b: 0.0 }], active: 0 }];
+        let units =
+            vec![NetUnit { mass_flow_kg_s: 20.0, pieces: vec![Affine { a: 20.0, b: 0.0 }], cap: None, active: 0 }];
         let mut net = hall(units, vec![row(1.0, 18.0, 200e3)]);
         let mut s = net.solve(60.0);
         for _ in 0..2000 {
@@ -319,7 +424,8 @@ mod tests {
     fn capacity_limited_unit_switches_piece_when_the_room_is_hot() {
         // Capacity 100 kW at 20 kg/s: T_sup = max(20, T_r − 100e3/(20·c)).
         let cap = Affine { a: -100e3 / (20.0 * CP), b: 1.0 };
-        let units = vec![NetUnit { mass_flow_kg_s: 20.0, pieces: vec![Affine { a: 20.0, b: 0.0 }, cap], active: 0 }];
+        let units =
+            vec![NetUnit { mass_flow_kg_s: 20.0, pieces: vec![Affine { a: 20.0, b: 0.0 }, cap], cap: None, active: 0 }];
         let net = hall(units, vec![row(1.0, 18.0, 300e3)]);
         let s = net.solve(1.0);
         assert_eq!(s.unit_piece[0], 1);
@@ -327,12 +433,46 @@ mod tests {
     }
 
     #[test]
-    fn hot_aisle_closed_form_balances_row_energy() {
-        let flows = [(2.0, 0.1, 12.0), (3.0, 0.2, 10.0), (1.0, 0.0, 15.0)];
-        let tc = 20.0;
-        let th = hot_aisle_c(tc, flows.iter().copied());
-        // Exhaust mixed = Σ ṁ_i T_out,i / Σ ṁ_i with T_in,i = (1−ρ)Tc + ρTh.
-        let mixed: f64 = flows.iter().map(|(m, r, d)| m * ((1.0 - r) * tc + r * th + d)).sum::<f64>() / 6.0;
-        assert!((mixed - th).abs() < 1e-12);
+    fn a_cooling_coil_never_heats_the_air() {
+        // Room at 18 °C below a 20 °C set point: the unit recirculates (return + fan heat)
+        // instead of supplying 20 °C air.
+        let fan = 0.3;
+        let units = vec![NetUnit {
+            mass_flow_kg_s: 20.0,
+            pieces: vec![Affine { a: 20.0, b: 0.0 }],
+            cap: Some(Affine { a: fan, b: 1.0 }),
+            active: 0,
+        }];
+        let mut net = hall(units, vec![row(1.0, 18.0, 0.0)]);
+        net.room_t0_c = 18.0;
+        net.mass_t0_c = 18.0;
+        net.room_heat_w = 0.0;
+        let s = net.solve(1.0);
+        assert_eq!(s.unit_piece[0], 1, "the cap governs");
+        assert!((s.unit_supply_c[0] - (s.room_c + fan)).abs() < 1e-9);
+        assert!(s.unit_removed_w[0] < 0.0 && s.unit_removed_w[0] > -20.0 * CP * fan - 1e-6, "only fan heat");
+    }
+
+    #[test]
+    fn row_closed_form_mixes_the_exhaust_into_the_hot_aisle() {
+        // Three racks, one rejecting coolant heat into its airflow (k > 0), a starved row.
+        let racks = [(2.0, 0.1, 24e3, 0.0), (3.0, 0.2, 30e3, 0.0), (1.0, 0.05, 40e3, 900.0)];
+        let mut sums = RowSums::default();
+        for (m, rho, b, k) in racks {
+            sums.add(m, rho, b, k);
+        }
+        let (tc, e) = (24.0, 0.3);
+        let r = row_response(&sums, e, CP);
+        let th = r.alpha + r.beta * tc;
+        let mut mixed = 0.0;
+        let mut heat = 0.0;
+        for (m, rho, b, k) in racks {
+            let t_in = (1.0 - r.share(rho)) * tc + r.share(rho) * th;
+            let h = b - k * t_in;
+            heat += h;
+            mixed += m * (t_in + h / (m * CP));
+        }
+        assert!((mixed / 6.0 - th).abs() < 1e-9, "exhaust mixes to T_h");
+        assert!((heat - (r.h0_w - r.h1_w_per_k * tc)).abs() < 1e-6, "row heat is affine in T_c");
     }
 }

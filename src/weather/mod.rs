@@ -144,8 +144,29 @@ pub enum WeatherSource {
         /// Heat waves added on top (times from the start of the run).
         heatwaves: Vec<HeatwaveSpec>,
     },
-    /// EPW file.
-    Epw(Box<epw::EpwFile>),
+    /// EPW file, with the scenario's extra heat waves.
+    Epw {
+        /// The file.
+        file: Box<epw::EpwFile>,
+        /// Heat waves added on top (times from the start of the run).
+        heatwaves: Vec<HeatwaveSpec>,
+    },
+}
+
+/// A sample with heat waves added: dry bulb and dew point shift, RH follows.
+fn with_heatwaves(mut s: WeatherSample, heatwaves: &[HeatwaveSpec], t_run_s: f64) -> WeatherSample {
+    let (mut wave_t, mut wave_dp) = (0.0, 0.0);
+    for hw in heatwaves {
+        let k = heatwave_shape(hw, t_run_s);
+        wave_t += k * hw.peak_k;
+        wave_dp += k * hw.dew_point_k;
+    }
+    if wave_t != 0.0 || wave_dp != 0.0 {
+        s.dry_bulb_c += wave_t;
+        s.dew_point_c = (s.dew_point_c + wave_dp).min(s.dry_bulb_c);
+        s.rh_pct = rh_from_dew_point_pct(s.dry_bulb_c, s.dew_point_c);
+    }
+    s
 }
 
 /// Smooth bump of a heat wave: 0 outside, sin² ramp to 1 at the middle (s since run start).
@@ -192,20 +213,9 @@ impl WeatherSource {
             WeatherSource::Synthetic { weather, heatwaves } => {
                 let mut s = weather.sample_at(t_year_s);
                 s.pressure_pa = site_pressure_pa;
-                let (mut wave_t, mut wave_dp) = (0.0, 0.0);
-                for hw in heatwaves {
-                    let k = heatwave_shape(hw, t_run_s);
-                    wave_t += k * hw.peak_k;
-                    wave_dp += k * hw.dew_point_k;
-                }
-                if wave_t != 0.0 || wave_dp != 0.0 {
-                    s.dry_bulb_c += wave_t;
-                    s.dew_point_c = (s.dew_point_c + wave_dp).min(s.dry_bulb_c);
-                    s.rh_pct = rh_from_dew_point_pct(s.dry_bulb_c, s.dew_point_c);
-                }
-                s
+                with_heatwaves(s, heatwaves, t_run_s)
             }
-            WeatherSource::Epw(f) => f.sample_at(t_year_s),
+            WeatherSource::Epw { file, heatwaves } => with_heatwaves(file.sample_at(t_year_s), heatwaves, t_run_s),
         }
     }
 }
