@@ -1,0 +1,208 @@
+//! Bad input gets a clear error — file:line:col, what was expected, a hint — and exit code 2,
+//! never a panic; nothing already written is lost.
+
+mod common;
+
+use common::*;
+
+/// Runs `check` and `run` on `text` and asserts both fail with exit 2, a `file:line:col` at
+/// `line`, and every fragment of `expect` in the message.
+fn assert_rejected(text: &str, line: usize, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "bad.ron", text);
+    for cmd in ["check", "run"] {
+        let mut args = vec![cmd, path.to_str().unwrap()];
+        let out_dir = dir.path().join("out");
+        if cmd == "run" {
+            args.extend(["--out", out_dir.to_str().unwrap()]);
+        }
+        let out = dctwin(&args);
+        assert_eq!(out.code, 2, "{cmd}: exit code 2 expected; stderr:\n{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{cmd} panicked:\n{}", out.stderr);
+        let located = format!("bad.ron:{line}:");
+        assert!(out.stderr.contains(&located), "{cmd}: expected a location {located} in:\n{}", out.stderr);
+        assert!(out.stderr.contains("hint:"), "{cmd}: expected a hint in:\n{}", out.stderr);
+        for e in expect {
+            assert!(out.stderr.contains(e), "{cmd}: expected `{e}` in:\n{}", out.stderr);
+        }
+        assert!(!out_dir.exists(), "nothing is written for a bad scenario");
+    }
+}
+
+#[test]
+fn syntax_error_names_line_and_column() {
+    let text = small_hall_with("seed: 1,\n", "seed: 1\n");
+    assert_rejected(&text, line_of(&text, "duration:"), &["Expected comma"]);
+}
+
+#[test]
+fn unknown_field_is_rejected_with_the_known_ones() {
+    let text = small_hall_with("floor_area_m2: 200.0", "floor_area_m: 200.0");
+    assert_rejected(&text, line_of(&text, "floor_area_m:"), &["floor_area_m", "floor_area_m2"]);
+}
+
+#[test]
+fn dangling_feed_reference_suggests_the_closest_id() {
+    let text = small_hall_with("feeds: (a: \"pdu-{row}\")", "feeds: (a: \"pdu-{row}x\")");
+    assert_rejected(&text, line_of(&text, "pdu-{row}x"), &["\"pdu-1x\" is not a known feed", "did you mean \"pdu-1\""]);
+}
+
+#[test]
+fn negative_capacity_is_out_of_range() {
+    let text = small_hall_with("capacity_kw: 1000.0)]", "capacity_kw: -1000.0)]");
+    assert_rejected(&text, line_of(&text, "-1000.0"), &["expected a positive value"]);
+}
+
+#[test]
+fn nan_is_not_a_number() {
+    let text = small_hall_with("rating_kva: 1000.0", "rating_kva: NaN");
+    assert_rejected(&text, line_of(&text, "NaN"), &["not a finite number"]);
+}
+
+#[test]
+fn empty_hall_is_rejected() {
+    let base = std::fs::read_to_string(file("tests/data/small_hall.ron")).unwrap();
+    let start = base.find("            rows: [").unwrap();
+    let end = start + base[start..].find("            ],\n").unwrap() + "            ],\n".len();
+    let text = format!("{}            rows: [],\n{}", &base[..start], &base[end..]);
+    assert_rejected(&text, line_of(&text, "rows: []"), &["hall \"hall\" is empty"]);
+}
+
+#[test]
+fn unknown_rack_type_suggests_the_catalog_entry() {
+    let text = small_hall_with("rack: \"gb200_nvl72\"", "rack: \"gb200_nvl7\"");
+    assert_rejected(&text, line_of(&text, "gb200_nvl7\""), &["not a known rack type", "did you mean \"gb200_nvl72\""]);
+}
+
+#[test]
+fn malformed_duration_explains_the_format() {
+    let text = small_hall_with("duration: \"2h\"", "duration: \"2 fortnights\"");
+    assert_rejected(&text, line_of(&text, "2 fortnights"), &["cannot read duration", "30min"]);
+}
+
+#[test]
+fn unknown_expectation_metric_lists_the_known_ones() {
+    let text = small_hall_with("\"no_load_dropped\"", "\"max_inlet <= 30\"");
+    assert_rejected(&text, line_of(&text, "max_inlet <= 30"), &["unknown metric \"max_inlet\"", "max_inlet_c"]);
+}
+
+#[test]
+fn duplicate_ids_are_rejected() {
+    let text = small_hall_with("(id: \"bulk\", capacity_l: 20000.0)", "(id: \"gen-1\", capacity_l: 20000.0)");
+    assert_rejected(&text, line_of(&text, "(id: \"gen-1\", capacity_l"), &["id \"gen-1\" is already used"]);
+}
+
+#[test]
+fn missing_required_field_is_named() {
+    let text = small_hall_with(
+        "    site: (grid: (capacity_kw: 1000.0, carbon_g_per_kwh: 30.0, price_eur_per_mwh: 75.0)),\n",
+        "",
+    );
+    // ron reports a missing field at the end of the struct that lacks it.
+    let out_line = text.lines().count();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "bad.ron", &text);
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("site"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("bad.ron:{out_line}:")), "{}", out.stderr);
+}
+
+#[test]
+fn distribution_loop_is_rejected() {
+    let text = small_hall_with(
+        "(id: \"mcp\", kind: Rpp, from: \"msb\", rating_a: 400.0),",
+        "(id: \"mcp\", kind: Rpp, from: \"rpp-x\", rating_a: 400.0),\n            (id: \"rpp-x\", kind: Rpp, from: \"mcp\", rating_a: 400.0),",
+    );
+    assert_rejected(&text, line_of(&text, "from: \"rpp-x\""), &["distribution loop"]);
+}
+
+#[test]
+fn backwards_range_is_rejected() {
+    let text = small_hall_with("each: \"1-2\", kind: Pdu", "each: \"2-1\", kind: Pdu");
+    assert_rejected(&text, line_of(&text, "\"2-1\""), &["runs backwards"]);
+}
+
+#[test]
+fn missing_weather_file_is_reported() {
+    let text = small_hall_with(
+        "weather: Diurnal(mean_c: 18.0, swing_k: 8.0, dew_point_c: 9.0, noise_k: 0.5),",
+        "weather: Epw(file: \"nowhere/lost.epw\"),",
+    );
+    assert_rejected(&text, line_of(&text, "nowhere/lost.epw"), &["not found"]);
+}
+
+#[test]
+fn orphan_generator_is_rejected() {
+    let text = small_hall_with("units: [\"gen-1\"]", "units: []");
+    assert_rejected(&text, line_of(&text, "(id: \"gen-1\""), &["in no generator group (orphan)"]);
+}
+
+#[test]
+fn rack_without_a_source_is_rejected() {
+    let text = small_hall_with(
+        "(id: \"pdu-{n}\", each: \"1-2\", kind: Pdu, from: \"ups\"",
+        "(id: \"pdu-{n}\", each: \"1-2\", kind: Pdu, from: \"upz\"",
+    );
+    assert_rejected(
+        &text,
+        line_of(&text, "\"upz\""),
+        &["\"upz\" is not a known UPS, switchboard or distribution element"],
+    );
+}
+
+#[test]
+fn empty_file_is_reported() {
+    assert_rejected("", 1, &["Expected opening `(`", "scenario is a RON struct"]);
+}
+
+#[test]
+fn missing_scenario_file_exits_2() {
+    let out = dctwin(&["check", "scenarios/does_not_exist.ron"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot read the file"), "{}", out.stderr);
+}
+
+#[test]
+fn several_problems_are_all_reported_in_file_order() {
+    let text = small_hall_with("rating_kva: 1000.0", "rating_kva: -1.0")
+        .replace("sensible_capacity_kw: 120.0", "sensible_capacity_kw: 0.0");
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "bad.ron", &text);
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    let first = out.stderr.find(&format!("bad.ron:{}:", line_of(&text, "rating_kva"))).expect("first problem");
+    let second =
+        out.stderr.find(&format!("bad.ron:{}:", line_of(&text, "sensible_capacity_kw"))).expect("second problem");
+    assert!(first < second, "{}", out.stderr);
+    assert!(out.stderr.contains("2 problems"), "{}", out.stderr);
+}
+
+#[test]
+fn bad_command_line_exits_2() {
+    let out = dctwin(&["run", "scenarios/cascade_trip.ron", "--duration", "forever"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot read duration"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unwritable_output_directory_fails_cleanly_and_keeps_old_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("results");
+    let first = run(&file("scenarios/cascade_trip.ron"), &out_dir, &["--duration", "5min", "-q"]);
+    assert_eq!(first.code, 1, "cascade_trip's expectations need the full hour:\n{}", first.stderr);
+    let before = std::fs::read(out_dir.join("summary.json")).unwrap();
+    // A file where the output directory should be: the run must fail with exit 2.
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "not a directory").unwrap();
+    let out = run(&file("scenarios/cascade_trip.ron"), &blocked, &["--duration", "5min", "-q"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot write results"), "{}", out.stderr);
+    assert_eq!(std::fs::read(out_dir.join("summary.json")).unwrap(), before, "earlier results untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left behind");
+}

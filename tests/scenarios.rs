@@ -1,0 +1,139 @@
+//! The shipped scenarios run as a new user would run them, and show what they claim.
+
+mod common;
+
+use common::*;
+
+/// Runs a shipped scenario and asserts exit 0 and every expectation met.
+fn ships(name: &str) -> (Output, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&file(&format!("scenarios/{name}.ron")), dir.path(), &[]);
+    assert_eq!(out.code, 0, "{name}: exit 0 expected\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    let s = summary(dir.path());
+    for e in s["expectations"].as_array().unwrap() {
+        assert_eq!(e["passed"], true, "{name}: {e}");
+    }
+    assert!(s["energy_balance_error"].as_f64().unwrap() <= 1e-6, "{name}: electrical books");
+    assert!(s["heat_balance_error"].as_f64().unwrap() <= 1e-6, "{name}: heat books");
+    (out, s)
+}
+
+#[test]
+fn default_scenario_shows_the_overload_in_order() {
+    let (out, s) = ships("legacy_hall_blackwell");
+    let t = &out.stdout;
+    let at = |needle: &str| t.find(needle).unwrap_or_else(|| panic!("timeline lacks `{needle}`:\n{t}"));
+    let swap = at("swapped to gb200_nvl72");
+    let inlet = at("above the recommended limit of 27");
+    let throttle = at("thermally throttling");
+    let shutdown = at("shut down on over-temperature");
+    let trip = at("breaker tripped");
+    assert!(swap < inlet && inlet < throttle && throttle < shutdown && shutdown < trip, "order:\n{t}");
+    // The summary shows the site's KPIs.
+    for k in ["PUE", "WUE", "CO2", "fuel used", "water used", "max inlet", "outside ASHRAE recommended"] {
+        assert!(t.contains(k), "summary lacks {k}:\n{t}");
+    }
+    assert!(s["max_inlet_c"].as_f64().unwrap() > 32.0, "inlets beyond ASHRAE A1");
+    assert!(s["gpus_shutdown"].as_u64().unwrap() >= 72);
+}
+
+#[test]
+fn grid_outage_is_carried_by_ups_then_generators() {
+    let (out, s) = ships("grid_outage");
+    let t = &out.stdout;
+    let at = |needle: &str| t.find(needle).unwrap_or_else(|| panic!("timeline lacks `{needle}`:\n{t}"));
+    assert!(at("utility feed lost") < at("UPS on battery") || at("UPS on battery") < at("generator online"));
+    assert!(at("generator online") < at("ATS transferred to generators"));
+    assert!(at("ATS transferred to generators") < at("ATS retransferred to utility"));
+    assert_eq!(s["load_dropped_kwh"].as_f64().unwrap(), 0.0);
+    assert!(s["fuel_used_l"].as_f64().unwrap() > 7_500.0);
+    assert!(s["generator_energy_kwh"].as_f64().unwrap() > 20_000.0);
+}
+
+#[test]
+fn evaporative_heatwave_holds_then_fails() {
+    let (out, s) = ships("evaporative_heatwave");
+    let t = &out.stdout;
+    assert!(t.find("above the recommended limit of 27").unwrap() < t.find("above the A1 limit of 32").unwrap(), "{t}");
+    assert!(s["pue"].as_f64().unwrap() < 1.25);
+    assert!(s["wue_l_per_kwh"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn cascade_trip_moves_the_load_and_trips_feed_b() {
+    let (out, _) = ships("cascade_trip");
+    let t = &out.stdout;
+    assert!(t.find("bw-a").unwrap() < t.find("bw-b").unwrap(), "{t}");
+}
+
+#[test]
+#[ignore = "long: a simulated day of 102 400 GPUs; run with --ignored"]
+fn gigafactory_100mw_runs_a_day() {
+    let (_, s) = ships("gigafactory_100mw");
+    assert!(s["gpus"].as_u64().unwrap() >= 100_000);
+    assert_eq!(s["ticks"].as_u64().unwrap(), 86_400);
+}
+
+#[test]
+#[ignore = "long: 74 simulated hours of a 100 MW campus; run with --ignored"]
+fn grid_outage_72h_needs_tankers() {
+    let (_, s) = ships("grid_outage_72h");
+    assert!(s["fuel_deliveries"].as_u64().unwrap() >= 20);
+}
+
+#[test]
+fn a_failing_expectation_exits_1_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = small_hall_with("\"no_load_dropped\"", "\"max_inlet_c < 15\"");
+    let path = write_scenario(dir.path(), "strict.ron", &text);
+    let out = run(&path, &dir.path().join("out"), &["--duration", "10min", "-q"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("expectation failed: max_inlet_c < 15 (measured 2"), "{}", out.stderr);
+    // The results are written all the same.
+    for f in ["timeseries.csv", "events.jsonl", "summary.json"] {
+        assert!(dir.path().join("out").join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn check_validates_without_running() {
+    let out = dctwin(&["check", "scenarios/gigafactory_100mw.ron"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("10 hall(s), 3200 racks"), "{}", out.stdout);
+}
+
+#[test]
+fn every_shipped_scenario_is_valid_and_says_what_it_demonstrates() {
+    for entry in std::fs::read_dir(file("scenarios")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_none_or(|e| e != "ron") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("//"), "{} needs a comment header", p.display());
+        assert!(text.contains("What it demonstrates"), "{} header says what it demonstrates", p.display());
+        let out = dctwin(&["check", p.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}: {}", p.display(), out.stderr);
+    }
+}
+
+#[test]
+fn outputs_are_complete_and_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&file("tests/data/small_hall.ron"), dir.path(), &["--interval", "30s", "-q"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let csv = std::fs::read_to_string(dir.path().join("timeseries.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "t_s");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 240, "2 h at 30 s");
+    assert!(rows.iter().all(|r| r.split(',').count() == header.len()));
+    assert_eq!(rows.last().unwrap().split(',').next().unwrap(), "7200");
+    for line in std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each event line is JSON");
+        assert!(v["t_s"].is_number() && v["kind"].is_string());
+    }
+    let s = summary(dir.path());
+    assert_eq!(s["ticks"], 7200);
+}
