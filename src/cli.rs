@@ -62,6 +62,17 @@ pub enum Command {
         /// Scenario file (RON).
         file: PathBuf,
     },
+    /// Run scenarios headless without writing results and report speed and memory.
+    Bench {
+        /// Scenario files.
+        files: Vec<PathBuf>,
+        /// Simulated duration instead of each scenario's.
+        #[arg(long)]
+        duration: Option<SimDuration>,
+        /// Repetitions per scenario (the median is reported).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
     /// List the built-in equipment catalog.
     Catalog,
     /// Write a synthetic weather year as an EPW file.
@@ -184,6 +195,7 @@ pub fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Bench { files, duration, repeat } => crate::bench::run_bench(&files, duration, repeat.max(1)),
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
             println!("racks:");

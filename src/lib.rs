@@ -22,6 +22,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod cooling;

@@ -130,6 +130,10 @@ pub struct Rack {
     pub hall: Entity,
     /// Row entity.
     pub row: Entity,
+    /// Dense index of the hall (see [`crate::thermal::ThermalIndex`]).
+    pub hall_index: usize,
+    /// Dense index of the row.
+    pub row_index: usize,
     /// Position in its row, 1-based.
     pub position: u32,
     /// Index of the rack in the whole site (for seeded per-rack noise).
@@ -172,6 +176,10 @@ pub struct GpuBank {
     pub r_factor: Vec<f32>,
     /// GPUs in each state: Normal, Throttled, Slowdown, Shutdown, Unpowered.
     pub counts: [u32; 5],
+    /// Hottest die after the last step, °C.
+    pub hottest_c: f32,
+    /// Die decay factor `e^(−dt/τ)` and the ratio `dt/τ` it was computed for.
+    pub decay: (f64, f32),
 }
 
 impl GpuBank {
@@ -184,6 +192,8 @@ impl GpuBank {
             state: vec![GpuState::Normal; n],
             r_factor: (0..n).map(|_| spread() as f32).collect(),
             counts: [0; 5],
+            hottest_c: temp_c as f32,
+            decay: (0.0, 0.0),
         };
         bank.counts[GpuState::Normal as usize] = n as u32;
         bank
@@ -199,9 +209,14 @@ impl GpuBank {
         self.temp_c.is_empty()
     }
 
-    /// Hottest die, °C (NaN-free: empty bank gives −∞).
+    /// Hottest die, °C (empty bank gives −∞).
     pub fn max_temp_c(&self) -> f64 {
         self.temp_c.iter().fold(f64::NEG_INFINITY, |m, &t| m.max(f64::from(t)))
+    }
+
+    /// Whether every GPU is in the normal state.
+    pub fn all_normal(&self) -> bool {
+        self.counts[GpuState::Normal as usize] as usize == self.len()
     }
 
     /// Recounts GPUs per state.
@@ -389,6 +404,7 @@ fn add_racks(
     let catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
     let rng = world.resource::<crate::schedule::SimRng>().clone();
     let containment = world.get::<crate::thermal::Hall>(hall_e).map(|h| h.containment).unwrap_or_default();
+    let hall_index = world.get::<crate::thermal::Hall>(hall_e).map_or(0, |h| h.index);
     let cp = crate::thermal::air_cp(0.008);
     let mut next_index = {
         let mut q = world.query::<&Rack>();
@@ -399,7 +415,7 @@ fn add_racks(
         if !rows.0.contains(&row.number) {
             continue;
         }
-        let (number, racks, cold) = (row.number, row.racks.clone(), row.cold_c);
+        let (number, racks, cold, row_index) = (row.number, row.racks.clone(), row.cold_c, row.index);
         let Some(&last) = racks.last() else { continue };
         let (mut rack_feeds, mut workload, last_pos) = {
             let r = world.get::<Rack>(last).expect("rack");
@@ -429,6 +445,8 @@ fn add_racks(
                 crate::scenario::build::RackSpawn {
                     hall: hall_e,
                     hall_id: hall,
+                    hall_index,
+                    row_index,
                     row: row_e,
                     row_number: number,
                     position: last_pos + 1 + k,
@@ -526,9 +544,18 @@ fn compute_rack_demand(
         if let Some(g) = &p.gpu {
             let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
             let bank = &mut *bank;
-            for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
-                *pw = gpu_power_w(idle, tdp, uf, cap);
-                gpu_w += f64::from(*pw);
+            let demand = idle + (tdp - idle) * uf;
+            if bank.all_normal() {
+                // Every cap is the TDP: one value for the whole rack.
+                bank.power_w.fill(demand.min(tdp));
+                gpu_w = f64::from(demand.min(tdp)) * bank.len() as f64;
+            } else {
+                let mut sum = 0.0_f32;
+                for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
+                    *pw = demand.min(cap);
+                    sum += *pw;
+                }
+                gpu_w = f64::from(sum);
             }
         }
         load.utilisation = u;

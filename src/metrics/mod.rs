@@ -408,7 +408,7 @@ fn accumulate(
             any_out_a1 |= b > Band::A1;
         }
         if !bank.is_empty() {
-            t.max_gpu_c = t.max_gpu_c.max(bank.max_temp_c());
+            t.max_gpu_c = t.max_gpu_c.max(f64::from(bank.hottest_c));
             throttled += bank.counts[GpuState::Throttled as usize] + bank.counts[GpuState::Slowdown as usize];
             off += bank.counts[GpuState::Shutdown as usize];
         }
@@ -517,7 +517,7 @@ fn sample(
     let (mut max_gpu, mut thr, mut off) = (f64::NEG_INFINITY, 0u32, 0u32);
     for b in &racks {
         if !b.is_empty() {
-            max_gpu = max_gpu.max(b.max_temp_c());
+            max_gpu = max_gpu.max(f64::from(b.hottest_c));
             thr += b.counts[GpuState::Throttled as usize] + b.counts[GpuState::Slowdown as usize];
             off += b.counts[GpuState::Shutdown as usize];
         }

@@ -74,6 +74,10 @@ pub struct RackSpawn<'a> {
     pub hall: Entity,
     /// Hall id.
     pub hall_id: &'a str,
+    /// Dense hall index.
+    pub hall_index: usize,
+    /// Dense row index.
+    pub row_index: usize,
     /// Row entity.
     pub row: Entity,
     /// Row number.
@@ -110,6 +114,8 @@ pub fn spawn_rack(world: &mut World, catalog: &Catalog, rng: &SimRng, cp: f64, r
                 id: rack_id(r.hall_id, r.row_number, r.position),
                 hall: r.hall,
                 row: r.row,
+                hall_index: r.hall_index,
+                row_index: r.row_index,
                 position: r.position,
                 index: r.index,
                 workload: r.workload,
@@ -173,6 +179,7 @@ pub fn rack_bank(
     for (t, &rf) in bank.temp_c.iter_mut().zip(&bank.r_factor) {
         *t = (sink + p * r * f64::from(rf)) as f32;
     }
+    bank.hottest_c = bank.max_temp_c() as f32;
     (bank, sink)
 }
 
@@ -551,6 +558,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
     // Halls, rows, racks, air units.
     let mut rack_index: u32 = 0;
     let mut hall_ids = Vec::new();
+    let mut thermal_index = ThermalIndex::default();
     let mut feed_hall: BTreeMap<Entity, Entity> = BTreeMap::new();
     for h in &p.halls {
         let x = &h.spec;
@@ -597,6 +605,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
         let hall_e = world
             .spawn((
                 Hall {
+                    index: 0,
                     id: x.id.clone(),
                     floor_area_m2: x.floor_area_m2,
                     height_m: x.height_m,
@@ -644,6 +653,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
             let n = row.racks.len();
             let row_e = world
                 .spawn(Row {
+                    index: 0,
                     hall: hall_e,
                     number: row.number,
                     racks: Vec::new(),
@@ -676,6 +686,8 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     RackSpawn {
                         hall: hall_e,
                         hall_id: &x.id,
+                        hall_index: thermal_index.halls.len(),
+                        row_index: thermal_index.rows.len(),
                         row: row_e,
                         row_number: row.number,
                         position: rp.position,
@@ -695,6 +707,8 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                 racks.push(e);
             }
             world.get_mut::<Row>(row_e).expect("spawned").racks = racks;
+            world.get_mut::<Row>(row_e).expect("spawned").index = thermal_index.rows.len();
+            thermal_index.rows.push(row_e);
             rows.push(row_e);
             row_design.push(design);
         }
@@ -712,7 +726,10 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
         let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
         hall.rows = rows;
         hall.units = units;
+        hall.index = thermal_index.halls.len();
+        thermal_index.halls.push(hall_e);
     }
+    world.insert_resource(thermal_index);
     // PDU and busway losses heat the hall of the racks they feed.
     for (feed, hall) in feed_hall {
         if let Some(mut n) = world.get_mut::<PowerNode>(feed)

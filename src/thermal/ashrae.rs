@@ -177,6 +177,53 @@ pub fn classify(t_c: f64, dew_point_c: f64, rh_pct: f64) -> Band {
     Band::BeyondA4
 }
 
+/// Classifies inlet temperatures of one hall, whose air has one humidity ratio: the RH
+/// limits of each envelope become temperature limits (RH falls as the air warms), so a rack
+/// is classified by comparisons alone (no saturation pressure per rack).
+#[derive(Clone, Copy, Debug)]
+pub struct HallClassifier {
+    /// Per band (recommended, A1…A4): allowed inlet range `(lo, hi)`, empty if the dew point
+    /// rules the band out.
+    ranges: [(f64, f64); 5],
+    /// H1 range.
+    h1: (f64, f64),
+}
+
+impl HallClassifier {
+    /// A classifier for air of vapour pressure `p_w_pa` (dew point `dew_point_c`).
+    pub fn new(dew_point_c: f64, p_w_pa: f64) -> Self {
+        // Temperature at which this air has relative humidity `rh_pct`.
+        let t_at_rh = |rh_pct: f64| -> f64 {
+            if rh_pct <= 0.0 {
+                return f64::INFINITY;
+            }
+            temperature_for_saturation_pressure(p_w_pa * 100.0 / rh_pct)
+        };
+        let range = |e: &Envelope| -> (f64, f64) {
+            if dew_point_c > e.max_dew_point_c || dew_point_c < e.min_dew_point_c {
+                return (1.0, 0.0);
+            }
+            (e.min_c.max(t_at_rh(e.max_rh_pct)), e.max_c.min(t_at_rh(e.min_rh_pct)))
+        };
+        Self { ranges: [range(&RECOMMENDED), range(&A1), range(&A2), range(&A3), range(&A4)], h1: range(&H1) }
+    }
+
+    /// The band of inlet `t_c` and whether it is inside H1.
+    pub fn classify(&self, t_c: f64) -> (Band, bool) {
+        let inside = |(lo, hi): (f64, f64)| t_c >= lo && t_c <= hi;
+        let band =
+            Band::ALL[..5].iter().zip(&self.ranges).find(|(_, r)| inside(**r)).map_or(Band::BeyondA4, |(b, _)| *b);
+        (band, inside(self.h1))
+    }
+}
+
+/// Temperature whose saturation vapour pressure is `p_pa`, °C (inverse of
+/// [`crate::psychro::saturation_pressure_pa`], by Newton on its logarithm).
+pub fn temperature_for_saturation_pressure(p_pa: f64) -> f64 {
+    let w = crate::psychro::humidity_ratio_from_vapor_pressure(p_pa, 1.0e7);
+    crate::psychro::dew_point_c(w, 1.0e7)
+}
+
 /// Time a rack's inlet spent in each band, and inside H1.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Exposure {
@@ -198,6 +245,14 @@ impl Exposure {
             self.h1_s += dt_s;
         }
         b
+    }
+
+    /// Adds `dt_s` in `band` (and in H1 if `in_h1`).
+    pub fn add(&mut self, band: Band, in_h1: bool, dt_s: f64) {
+        self.band_s[band as usize] += dt_s;
+        if in_h1 {
+            self.h1_s += dt_s;
+        }
     }
 
     /// Seconds outside the recommended envelope.
@@ -237,6 +292,33 @@ mod tests {
         assert_eq!(dew_point_band(16.0), Band::A1);
         assert_eq!(dew_point_band(22.0), Band::A3);
         assert_eq!(dew_point_band(25.0), Band::BeyondA4);
+    }
+
+    #[test]
+    fn hall_classifier_agrees_with_the_full_classification() {
+        use crate::psychro;
+        let p = psychro::STANDARD_PRESSURE_PA;
+        for dp in [-12.0, 0.0, 8.0, 14.9, 15.5, 16.9, 18.0, 22.0, 23.9, 25.0] {
+            let w = psychro::humidity_ratio_from_dew_point(dp, p);
+            let pw = psychro::vapor_pressure_from_humidity_ratio(w, p);
+            let c = HallClassifier::new(dp, pw);
+            let mut t = dp.max(-5.0);
+            while t < 50.0 {
+                let rh = psychro::rh_from_humidity_ratio(t, w, p);
+                let full = classify(t, dp, rh);
+                let fast = c.classify(t).0;
+                // Exactly at an RH limit the two may round differently.
+                if (rh - 70.0).abs() > 0.01
+                    && (rh - 80.0).abs() > 0.01
+                    && (rh - 85.0).abs() > 0.01
+                    && (rh - 90.0).abs() > 0.01
+                    && (rh - 8.0).abs() > 0.01
+                {
+                    assert_eq!(full, fast, "t {t} dp {dp} rh {rh}");
+                }
+                t += 0.37;
+            }
+        }
     }
 
     #[test]

@@ -55,10 +55,16 @@ pub fn step_dies(
     dt_s: f64,
 ) -> DieStep {
     let c = model.heat_capacity_j_per_k;
-    let alpha = (-dt_s / (r_model_k_per_w * c)).exp() as f32;
+    let tau_s = r_model_k_per_w * c;
+    // e^(−dt/τ) changes only when the tick or the sink path (air ↔ liquid) changes.
+    if bank.decay.1 != (dt_s / tau_s) as f32 {
+        bank.decay = ((-dt_s / tau_s).exp(), (dt_s / tau_s) as f32);
+    }
+    let alpha = bank.decay.0 as f32;
     let (sink, r) = (sink_c as f32, r_model_k_per_w as f32);
     let mut stored = 0.0_f64;
     let mut electrical = 0.0_f64;
+    let mut hottest = f32::NEG_INFINITY;
     let bank = &mut *bank;
     if !powered {
         bank.power_w.iter_mut().for_each(|p| *p = 0.0);
@@ -68,8 +74,10 @@ pub fn step_dies(
         let t_new = t_ss + (*t - t_ss) * alpha;
         stored += f64::from(t_new - *t);
         electrical += f64::from(p);
+        hottest = hottest.max(t_new);
         *t = t_new;
     }
+    bank.hottest_c = hottest;
     let stored_j = stored * c;
     let electrical_j = electrical * dt_s;
     DieStep { heat_to_sink_j: electrical_j - stored_j, stored_j, electrical_j }
@@ -100,6 +108,10 @@ pub fn protect(model: &GpuModel, prev: GpuState, t_c: f64, powered: bool) -> (Gp
 /// Applies [`protect`] to every GPU of a bank and recounts the states. `coolant_trip` powers
 /// every GPU off (latched): the trays' protection against coolant above its limit.
 pub fn protect_bank(bank: &mut GpuBank, model: &GpuModel, powered: bool, coolant_trip: bool) {
+    // Fast path: every GPU normal, powered and below the throttle temperature — nothing changes.
+    if powered && !coolant_trip && bank.all_normal() && f64::from(bank.hottest_c) < model.throttle_c {
+        return;
+    }
     let bank_ref = &mut *bank;
     for ((state, cap), &t) in bank_ref.state.iter_mut().zip(bank_ref.cap_w.iter_mut()).zip(&bank_ref.temp_c) {
         let (s, c) = if coolant_trip && powered {

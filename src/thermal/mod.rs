@@ -64,9 +64,20 @@ pub fn local_recirculation_share(containment: Containment) -> f64 {
     }
 }
 
+/// Halls and rows in dense index order, for per-rack loops that must not look entities up.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ThermalIndex {
+    /// Halls by index.
+    pub halls: Vec<Entity>,
+    /// Rows by index (all halls).
+    pub rows: Vec<Entity>,
+}
+
 /// A data hall.
 #[derive(Component, Clone, Debug)]
 pub struct Hall {
+    /// Dense index (position in [`ThermalIndex::halls`]).
+    pub index: usize,
     /// Id.
     pub id: String,
     /// Floor area, m².
@@ -133,6 +144,8 @@ pub struct HallState {
 /// A row of racks and its cold aisle.
 #[derive(Component, Clone, Debug)]
 pub struct Row {
+    /// Dense index (position in [`ThermalIndex::rows`]).
+    pub index: usize,
     /// Hall.
     pub hall: Entity,
     /// Row number.
@@ -289,19 +302,45 @@ fn reset_rows(mut rows: Query<&mut Row>, mut halls: Query<&mut HallState>, mut b
     }
 }
 
+/// What a rack needs to know of its hall this tick (read once per hall, not per rack).
+#[derive(Clone, Copy)]
+struct HallView {
+    liquid_available: bool,
+    coolant_c: f64,
+    flow_l_per_min_per_kw: f64,
+    cp: f64,
+}
+
 /// Dies, heat split and airflow of every rack.
 #[allow(clippy::type_complexity)]
 fn rack_heat(
     clock: Res<SimClock>,
+    index: Res<ThermalIndex>,
     mut books: ResMut<ThermalBooks>,
     mut racks: Query<(&Rack, &RackLoad, &RackSupply, &mut GpuBank, &mut RackAir)>,
     mut rows: Query<&mut Row>,
     mut halls: Query<&mut HallState>,
 ) {
     let dt = clock.dt_s();
+    let views: Vec<HallView> = index
+        .halls
+        .iter()
+        .map(|&h| {
+            let st = halls.get(h).expect("indexed hall");
+            HallView {
+                liquid_available: st.liquid_available,
+                coolant_c: st.coolant_c,
+                flow_l_per_min_per_kw: st.coolant_flow_l_per_min_per_kw,
+                cp: air_cp(st.humidity_ratio),
+            }
+        })
+        .collect();
+    let mut liquid_heat = vec![0.0; views.len()];
+    let mut room_heat = vec![0.0; views.len()];
+    let mut sums = vec![network::RowSums::default(); index.rows.len()];
     for (rack, load, supply, mut bank, mut air) in &mut racks {
         let p = &rack.params;
-        let Ok(mut hall) = halls.get_mut(rack.hall) else { continue };
+        let hall = views[rack.hall_index];
         let liquid = p.liquid_cooled && hall.liquid_available;
         air.liquid_served = liquid;
         let powered = supply.powered;
@@ -310,7 +349,7 @@ fn rack_heat(
         air.sink_c = if liquid {
             // Cold plates see the supply plus half the coolant's rise through the rack
             // (physics §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
-            let flow_kg_s = hall.coolant_flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
+            let flow_kg_s = hall.flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
             let rise = if flow_kg_s > 0.0 {
                 air.heat_liquid_kw.max(0.0) * 1_000.0 / (flow_kg_s * crate::cooling::WATER_CP_J_PER_KG_K)
             } else {
@@ -331,7 +370,6 @@ fn rack_heat(
         let electric_kw = supply.delivered_kw;
         let stored_kw = stored_w / 1_000.0;
         let air_flow = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
-        let cp_air = air_cp(hall.humidity_ratio);
         air.gpu_stored_kw = stored_kw;
         air.coolant_stored_kw = 0.0;
         air.heat_k_w_per_k = 0.0;
@@ -353,7 +391,7 @@ fn rack_heat(
             // rack's heat to air affine in its own inlet: h = b − k·T_in, solved with the row.
             let q_w = (p.liquid_fraction * electric_kw - stored_kw) * 1_000.0;
             let c_dt = p.coolant_j_per_k / dt;
-            let c_air = air_flow * cp_air;
+            let c_air = air_flow * hall.cp;
             let g = if c_air > 0.0 { c_air * (1.0 - (-p.l2a_ua_w_per_k / c_air).exp()) } else { 0.0 };
             air.l2a_g_w_per_k = g;
             air.coolant_q_w = q_w;
@@ -380,17 +418,26 @@ fn rack_heat(
         books.rack_electric_kw += electric_kw;
         books.gpu_stored_kw += stored_kw + air.coolant_stored_kw;
         books.rack_liquid_kw += air.heat_liquid_kw;
-        hall.liquid_heat_kw += air.heat_liquid_kw;
+        liquid_heat[rack.hall_index] += air.heat_liquid_kw;
         if air.flow_kg_s > 0.0 {
             if air.heat_k_w_per_k == 0.0 {
                 air.heat_b_w = air.heat_air_kw * 1_000.0;
             }
-            if let Ok(mut row) = rows.get_mut(rack.row) {
-                row.sums.add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
-            }
+            sums[rack.row_index].add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
         } else {
             books.room_heat_kw += air.heat_air_kw;
-            hall.room_heat_kw += air.heat_air_kw;
+            room_heat[rack.hall_index] += air.heat_air_kw;
+        }
+    }
+    for (i, &h) in index.halls.iter().enumerate() {
+        if let Ok(mut st) = halls.get_mut(h) {
+            st.liquid_heat_kw += liquid_heat[i];
+            st.room_heat_kw += room_heat[i];
+        }
+    }
+    for (i, &r) in index.rows.iter().enumerate() {
+        if let Ok(mut row) = rows.get_mut(r) {
+            row.sums = sums[i];
         }
     }
 }
@@ -492,9 +539,18 @@ fn solve_halls(
     }
 }
 
+/// What a rack needs of its hall to place its inlet in the envelopes.
+struct InletView {
+    room_c: f64,
+    cp: f64,
+    classifier: ashrae::HallClassifier,
+}
+
 /// Rack inlet and exhaust temperatures from each row's cold aisle, and envelope time.
+#[allow(clippy::too_many_arguments)]
 fn rack_inlets(
     clock: Res<SimClock>,
+    index: Res<ThermalIndex>,
     mut log: ResMut<EventLog>,
     mut books: ResMut<ThermalBooks>,
     mut halls: Query<(&Hall, &mut HallState)>,
@@ -504,54 +560,73 @@ fn rack_inlets(
 ) {
     let dt = clock.dt_s();
     let t = clock.t_s();
-    for (hall, mut st) in &mut halls {
-        let cp = air_cp(st.humidity_ratio);
-        let dew_point = psychro::dew_point_c(st.humidity_ratio, outdoor.pressure_pa);
-        let (mut max_in, mut sum_in, mut n) = (f64::NEG_INFINITY, 0.0, 0usize);
-        for &r in &hall.rows {
-            let Ok(mut row) = rows.get_mut(r) else { continue };
-            let tc = row.cold_c;
-            let resp = row.response;
-            let th = resp.alpha + resp.beta * tc;
-            row.hot_c = th;
-            for &e in &row.racks {
-                let Ok((rack, mut a)) = racks.get_mut(e) else { continue };
-                if a.flow_kg_s <= 0.0 {
-                    // A dark rack: no airflow through it, nothing to protect; it sits in room air.
-                    a.inlet_c = st.room_c;
-                    a.exhaust_c = st.room_c;
-                    a.exposure.current = None;
-                    a.temperature_band = None;
-                    continue;
-                }
-                let rho = resp.share(a.recirculation);
-                let inlet = (1.0 - rho) * tc + rho * th;
-                a.inlet_c = inlet;
-                let heat_w = a.heat_b_w - a.heat_k_w_per_k * inlet;
-                a.heat_air_kw = heat_w / 1_000.0;
-                a.exhaust_c = inlet + heat_w / (a.flow_kg_s * cp);
-                if a.l2a_g_w_per_k > 0.0 {
-                    // The rack's coolant at the end of the tick, with this tick's inlet.
-                    let c_dt = rack.params.coolant_j_per_k / dt;
-                    let g = a.l2a_g_w_per_k;
-                    let t1 = (c_dt * a.coolant_t0_c + a.coolant_q_w + g * inlet) / (c_dt + g);
-                    a.coolant_stored_kw = c_dt * (t1 - a.coolant_t0_c) / 1_000.0;
-                    a.coolant_c = t1;
-                    books.gpu_stored_kw += a.coolant_stored_kw;
-                }
-                books.rack_air_kw += a.heat_air_kw;
-                let rh = psychro::rh_from_humidity_ratio(inlet, st.humidity_ratio, outdoor.pressure_pa);
-                let band = a.exposure.record(inlet, dew_point, rh, dt);
-                a.exposure.current = Some(band);
-                let before = a.temperature_band;
-                let now = ashrae::temperature_band(inlet);
-                log_band_change(&mut log, t, &rack.id, before, now, inlet);
-                a.temperature_band = Some(now);
-                max_in = max_in.max(inlet);
-                sum_in += inlet;
-                n += 1;
-            }
+    let p_pa = outdoor.pressure_pa;
+    let mut views = Vec::with_capacity(index.halls.len());
+    let mut dew_points = Vec::with_capacity(index.halls.len());
+    for &h in &index.halls {
+        let (_, st) = halls.get(h).expect("indexed hall");
+        let dew_point = psychro::dew_point_c(st.humidity_ratio, p_pa);
+        let p_w = psychro::vapor_pressure_from_humidity_ratio(st.humidity_ratio, p_pa);
+        views.push(InletView {
+            room_c: st.room_c,
+            cp: air_cp(st.humidity_ratio),
+            classifier: ashrae::HallClassifier::new(dew_point, p_w),
+        });
+        dew_points.push(dew_point);
+    }
+    // Each row's hot aisle from its cold aisle (the row closed form).
+    let mut row_state: Vec<(f64, f64, network::RowResponse)> = Vec::with_capacity(index.rows.len());
+    for &r in &index.rows {
+        let mut row = rows.get_mut(r).expect("indexed row");
+        let th = row.response.alpha + row.response.beta * row.cold_c;
+        row.hot_c = th;
+        row_state.push((row.cold_c, th, row.response));
+    }
+    let mut stats = vec![(f64::NEG_INFINITY, 0.0_f64, 0usize); index.halls.len()];
+    for (rack, mut a) in &mut racks {
+        let view = &views[rack.hall_index];
+        if a.flow_kg_s <= 0.0 {
+            // A dark rack: no airflow through it, nothing to protect; it sits in room air.
+            a.inlet_c = view.room_c;
+            a.exhaust_c = view.room_c;
+            a.exposure.current = None;
+            a.temperature_band = None;
+            continue;
         }
+        let (tc, th, resp) = row_state[rack.row_index];
+        let rho = resp.share(a.recirculation);
+        let inlet = (1.0 - rho) * tc + rho * th;
+        a.inlet_c = inlet;
+        let heat_w = a.heat_b_w - a.heat_k_w_per_k * inlet;
+        a.heat_air_kw = heat_w / 1_000.0;
+        a.exhaust_c = inlet + heat_w / (a.flow_kg_s * view.cp);
+        if a.l2a_g_w_per_k > 0.0 {
+            // The rack's coolant at the end of the tick, with this tick's inlet.
+            let c_dt = rack.params.coolant_j_per_k / dt;
+            let g = a.l2a_g_w_per_k;
+            let t1 = (c_dt * a.coolant_t0_c + a.coolant_q_w + g * inlet) / (c_dt + g);
+            a.coolant_stored_kw = c_dt * (t1 - a.coolant_t0_c) / 1_000.0;
+            a.coolant_c = t1;
+            books.gpu_stored_kw += a.coolant_stored_kw;
+        }
+        books.rack_air_kw += a.heat_air_kw;
+        let (band, in_h1) = view.classifier.classify(inlet);
+        a.exposure.add(band, in_h1, dt);
+        a.exposure.current = Some(band);
+        let before = a.temperature_band;
+        let now = ashrae::temperature_band(inlet);
+        if before != Some(now) {
+            log_band_change(&mut log, t, &rack.id, before, now, inlet);
+            a.temperature_band = Some(now);
+        }
+        let s = &mut stats[rack.hall_index];
+        s.0 = s.0.max(inlet);
+        s.1 += inlet;
+        s.2 += 1;
+    }
+    for (i, &h) in index.halls.iter().enumerate() {
+        let (hall, mut st) = halls.get_mut(h).expect("indexed hall");
+        let dew_point = dew_points[i];
         let hum = ashrae::dew_point_band(dew_point);
         if let Some(before) = st.humidity_band
             && hum != before
@@ -576,6 +651,7 @@ fn rack_inlets(
             log.log(t, kind, sev, &hall.id, msg, Some(dew_point));
         }
         st.humidity_band = Some(hum);
+        let (max_in, sum_in, n) = stats[i];
         st.max_inlet_c = if n > 0 { max_in } else { st.room_c };
         st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { st.room_c };
     }
@@ -639,9 +715,9 @@ fn protect_gpus(
                 format!(
                     "{} GPU(s) thermally throttling, hottest die {:.1} °C",
                     after[thr] + after[slow],
-                    bank.max_temp_c()
+                    f64::from(bank.hottest_c)
                 ),
-                Some(bank.max_temp_c()),
+                Some(f64::from(bank.hottest_c)),
             );
         }
         if after[slow] > before[slow] && before[slow] == 0 {
@@ -651,7 +727,7 @@ fn protect_gpus(
                 Severity::Alarm,
                 &rack.id,
                 format!("{} GPU(s) in hardware slowdown (clocks halved)", after[slow]),
-                Some(bank.max_temp_c()),
+                Some(f64::from(bank.hottest_c)),
             );
         }
         if after[off] > before[off] {
