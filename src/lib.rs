@@ -39,6 +39,8 @@ pub mod scenario;
 pub mod schedule;
 pub mod thermal;
 pub mod units;
+#[cfg(feature = "viewer")]
+pub mod viewer;
 pub mod weather;
 
 use bevy::app::{PluginGroup, PluginGroupBuilder};

@@ -166,8 +166,12 @@ pub struct RackLoad {
 pub struct GpuBank {
     /// Die (junction) temperature, °C.
     pub temp_c: Vec<f32>,
-    /// Power drawn this tick, W.
+    /// Power drawn this tick, W, per GPU; valid only while [`GpuBank::uniform_w`] is `None`
+    /// (read it through [`GpuBank::power_of`]).
     pub power_w: Vec<f32>,
+    /// Power drawn this tick by every GPU, W, when all draw the same (all in the normal state,
+    /// the common case): the per-GPU array is then left untouched.
+    pub uniform_w: Option<f32>,
     /// Power cap from the thermal state, W.
     pub cap_w: Vec<f32>,
     /// Thermal state.
@@ -188,6 +192,7 @@ impl GpuBank {
         let mut bank = Self {
             temp_c: vec![temp_c as f32; n],
             power_w: vec![0.0; n],
+            uniform_w: None,
             cap_w: vec![tdp_w as f32; n],
             state: vec![GpuState::Normal; n],
             r_factor: (0..n).map(|_| spread() as f32).collect(),
@@ -212,6 +217,11 @@ impl GpuBank {
     /// Hottest die, °C (empty bank gives −∞).
     pub fn max_temp_c(&self) -> f64 {
         self.temp_c.iter().fold(f64::NEG_INFINITY, |m, &t| m.max(f64::from(t)))
+    }
+
+    /// Power drawn this tick by GPU `i`, W.
+    pub fn power_of(&self, i: usize) -> f32 {
+        self.uniform_w.unwrap_or_else(|| self.power_w[i])
     }
 
     /// Whether every GPU is in the normal state.
@@ -547,9 +557,10 @@ fn compute_rack_demand(
             let demand = idle + (tdp - idle) * uf;
             if bank.all_normal() {
                 // Every cap is the TDP: one value for the whole rack.
-                bank.power_w.fill(demand.min(tdp));
+                bank.uniform_w = Some(demand.min(tdp));
                 gpu_w = f64::from(demand.min(tdp)) * bank.len() as f64;
             } else {
+                bank.uniform_w = None;
                 let mut sum = 0.0_f32;
                 for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
                     *pw = demand.min(cap);

@@ -353,10 +353,34 @@ impl PowerLoad {
 }
 
 /// Electrical nodes in top-down order (sources before what they feed).
+///
+/// A node's position in `top_down` is its *slot*: per-tick flows are accumulated in dense
+/// vectors indexed by slot, so the per-rack loop never looks a node up by entity.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct PowerTopology {
     /// Nodes, sources first.
     pub top_down: Vec<Entity>,
+    /// Slot of each node by entity index (`u32::MAX`: not a node).
+    slot_by_index: Vec<u32>,
+}
+
+impl PowerTopology {
+    /// The topology of nodes `top_down`, sources first.
+    pub fn new(top_down: Vec<Entity>) -> Self {
+        let len = top_down.iter().map(|e| e.index_u32() as usize + 1).max().unwrap_or(0);
+        let mut slot_by_index = vec![u32::MAX; len];
+        for (slot, e) in top_down.iter().enumerate() {
+            slot_by_index[e.index_u32() as usize] = slot as u32;
+        }
+        Self { top_down, slot_by_index }
+    }
+
+    /// Slot of node `e`, if it is one.
+    #[inline]
+    pub fn slot(&self, e: Entity) -> Option<usize> {
+        let s = *self.slot_by_index.get(e.index_u32() as usize)?;
+        (s != u32::MAX && self.top_down[s as usize] == e).then_some(s as usize)
+    }
 }
 
 /// This tick's electrical books, kW.
@@ -835,16 +859,12 @@ fn power_flow(
     *books = PowerBooks::default();
 
     // 1. Energisation, top-down.
-    for &e in &topo.top_down {
-        let live = |e: Option<Entity>| e.and_then(|u| nodes.get(u).ok()).is_some_and(|(n, ..)| n.energized);
-        let (upstream, emergency) = {
-            let (n, _, _, sb, ..) = nodes.get(e).expect("topology lists power nodes");
-            (n.upstream, sb.and_then(|s| (s.ats == AtsState::OnEmergency).then_some(s.emergency).flatten()))
-        };
-        let normal_live = live(upstream);
-        let emergency_live = live(emergency);
+    let mut energized = vec![false; topo.top_down.len()];
+    for (slot, &e) in topo.top_down.iter().enumerate() {
+        let live = |e: Option<Entity>| e.and_then(|u| topo.slot(u)).is_some_and(|s| energized[s]);
         let (mut node, feed, _, sb, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
-        node.acc_kw = 0.0;
+        let normal_live = live(node.upstream);
+        let emergency_live = live(sb.and_then(|s| (s.ats == AtsState::OnEmergency).then_some(s.emergency).flatten()));
         node.energized = match node.kind {
             NodeKind::Utility => feed.is_some_and(|f| f.available),
             NodeKind::Transformer => normal_live,
@@ -867,15 +887,18 @@ fn power_flow(
             }
             NodeKind::Distribution => normal_live && node.admitted && dist.is_some_and(|d| d.breaker.closed),
         };
+        energized[slot] = node.energized;
     }
 
-    // 2. Loads onto their feeds.
+    // 2. Loads onto their feeds, accumulated by slot.
+    let mut acc_kw = vec![0.0_f64; topo.top_down.len()];
     let mut newly_dark: Vec<(String, f64)> = Vec::new();
     let mut newly_lit = 0u32;
     for (rack, feeds, load, mut supply) in &mut racks {
-        let live = |e: Entity| nodes.get(e).is_ok_and(|(n, ..)| n.energized);
-        let a_live = live(feeds.a);
-        let b_live = feeds.b.is_some_and(live);
+        let a_slot = topo.slot(feeds.a);
+        let b_slot = feeds.b.and_then(|b| topo.slot(b));
+        let a_live = a_slot.is_some_and(|s| energized[s]);
+        let b_live = b_slot.is_some_and(|s| energized[s]);
         let was = supply.powered;
         supply.powered = a_live || b_live;
         let demand = load.demand_kw;
@@ -889,16 +912,11 @@ fn power_flow(
         supply.b_kw = demand * b_share;
         supply.delivered_kw = supply.a_kw + supply.b_kw;
         supply.unserved_kw = if supply.powered { 0.0 } else { demand };
-        if a_share > 0.0
-            && let Ok((mut n, ..)) = nodes.get_mut(feeds.a)
-        {
-            n.acc_kw += supply.a_kw;
+        if let Some(s) = a_slot.filter(|_| a_share > 0.0) {
+            acc_kw[s] += supply.a_kw;
         }
-        if b_share > 0.0
-            && let Some(b) = feeds.b
-            && let Ok((mut n, ..)) = nodes.get_mut(b)
-        {
-            n.acc_kw += supply.b_kw;
+        if let Some(s) = b_slot.filter(|_| b_share > 0.0) {
+            acc_kw[s] += supply.b_kw;
         }
         books.it_kw += supply.delivered_kw;
         books.unserved_kw += supply.unserved_kw;
@@ -927,18 +945,20 @@ fn power_flow(
         log.log(t, EventKind::LoadRestored, Severity::Info, "site", format!("{newly_lit} rack(s) powered again"), None);
     }
     for mut l in &mut loads {
-        let live = nodes.get(l.feed).is_ok_and(|(n, ..)| n.energized);
+        let slot = topo.slot(l.feed);
+        let live = slot.is_some_and(|s| energized[s]);
         l.powered = live;
         l.delivered_kw = if live { l.demand_kw } else { 0.0 };
-        if live && let Ok((mut n, ..)) = nodes.get_mut(l.feed) {
-            n.acc_kw += l.delivered_kw;
+        if let Some(s) = slot.filter(|_| live) {
+            acc_kw[s] += l.delivered_kw;
         }
         books.cooling_kw += l.delivered_kw;
     }
 
     // 3. Flow and losses, bottom-up.
-    for &e in topo.top_down.iter().rev() {
+    for (slot, &e) in topo.top_down.iter().enumerate().rev() {
         let (mut node, mut feed, tx, sb, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
+        node.acc_kw = acc_kw[slot];
         let out = if node.energized { node.acc_kw } else { 0.0 };
         node.output_kw = out;
         let mut source = node.upstream;
@@ -1087,10 +1107,9 @@ fn power_flow(
             node.last_live_kw = live_demand;
         }
         if input > 0.0
-            && let Some(src) = source
-            && let Ok((mut up, ..)) = nodes.get_mut(src)
+            && let Some(up) = source.and_then(|src| topo.slot(src))
         {
-            up.acc_kw += input;
+            acc_kw[up] += input;
         }
     }
 }

@@ -491,7 +491,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
         kids.extend(p.distribution.iter().filter(|d| d.item.from == sb.item.id).map(|d| ids[&d.item.id]));
         world.get_mut::<Switchboard>(e).expect("spawned").children = kids;
     }
-    world.insert_resource(PowerTopology { top_down: order });
+    world.insert_resource(PowerTopology::new(order));
 
     // Central plant.
     for c in &p.chillers {

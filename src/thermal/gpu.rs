@@ -20,6 +20,8 @@
 //! | ≥ 89 °C (until < 87 °C) | hardware slowdown, clocks halved | `0.4·TDP` (0.35–0.5) |
 //! | ≥ 92 °C | shut down, latched until reset or power cycle | 0 |
 
+use wide::f32x8;
+
 use crate::catalog::GpuModel;
 use crate::load::{GpuBank, GpuState};
 
@@ -33,6 +35,9 @@ pub const SLOWDOWN_HYSTERESIS_K: f64 = 2.0;
 /// Half-width of the per-GPU thermal-resistance spread (TIM, airflow position) [U].
 pub const R_SPREAD: f64 = 0.05;
 
+/// SIMD lanes of [`step_dies`] (8 × f32: one AVX register, two SSE or NEON ones).
+const LANES: usize = 8;
+
 /// Outcome of one die step over a rack's GPUs.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DieStep {
@@ -44,8 +49,9 @@ pub struct DieStep {
     pub electrical_j: f64,
 }
 
-/// Advances every die of a bank by `dt_s` with powers `bank.power_w` (zero if `powered` is
-/// false) and sink temperature `sink_c`; `r_model` is the model's junction-to-sink resistance.
+/// Advances every die of a bank by `dt_s` with its GPUs' powers ([`GpuBank::power_of`]; zero
+/// if `powered` is false) and sink temperature `sink_c`; `r_model` is the model's
+/// junction-to-sink resistance.
 pub fn step_dies(
     bank: &mut GpuBank,
     model: &GpuModel,
@@ -62,25 +68,68 @@ pub fn step_dies(
     }
     let alpha = bank.decay.0 as f32;
     let (sink, r) = (sink_c as f32, r_model_k_per_w as f32);
-    let mut stored = 0.0_f64;
-    let mut electrical = 0.0_f64;
-    let mut hottest = f32::NEG_INFINITY;
-    let bank = &mut *bank;
     if !powered {
-        bank.power_w.iter_mut().for_each(|p| *p = 0.0);
+        bank.uniform_w = Some(0.0);
     }
-    for ((t, &p), &rf) in bank.temp_c.iter_mut().zip(&bank.power_w).zip(&bank.r_factor) {
-        let t_ss = sink + p * r * rf;
-        let t_new = t_ss + (*t - t_ss) * alpha;
-        stored += f64::from(t_new - *t);
-        electrical += f64::from(p);
-        hottest = hottest.max(t_new);
-        *t = t_new;
-    }
-    bank.hottest_c = hottest;
-    let stored_j = stored * c;
-    let electrical_j = electrical * dt_s;
+    let n = bank.temp_c.len();
+    let (d_t, p_sum, hot) = match bank.uniform_w {
+        Some(p) => {
+            let (d_t, hot) = relax_dies(&mut bank.temp_c, &bank.r_factor, |_| p, sink, r, alpha);
+            (d_t, f64::from(p) * n as f64, hot)
+        }
+        None => {
+            let power = &bank.power_w;
+            let (d_t, hot) = relax_dies(&mut bank.temp_c, &bank.r_factor, |i| power[i], sink, r, alpha);
+            (d_t, power.iter().map(|&p| f64::from(p)).sum(), hot)
+        }
+    };
+    bank.hottest_c = hot;
+    let stored_j = d_t * c;
+    let electrical_j = p_sum * dt_s;
     DieStep { heat_to_sink_j: electrical_j - stored_j, stored_j, electrical_j }
+}
+
+/// The exact RC step `T' = T_ss + (T − T_ss)·α`, `T_ss = T_sink + P_i·R·r_i`, over every die;
+/// returns the summed temperature change, K, and the hottest die after the step, °C.
+///
+/// GPUs are stepped [`LANES`] at a time with one accumulator per lane. A rack holds at most a
+/// few hundred GPUs, so f32 partial sums lose nothing that matters, and the books close by
+/// construction (heat to the sink is `P·dt − stored`).
+#[inline]
+fn relax_dies(
+    temp_c: &mut [f32],
+    r_factor: &[f32],
+    power_w: impl Fn(usize) -> f32,
+    sink_c: f32,
+    r: f32,
+    alpha: f32,
+) -> (f64, f32) {
+    let (sink, r, alpha) = (f32x8::splat(sink_c), f32x8::splat(r), f32x8::splat(alpha));
+    let mut d_t = f32x8::ZERO;
+    let mut hot = f32x8::splat(f32::NEG_INFINITY);
+    let n_full = temp_c.len() / LANES * LANES;
+    let (t_full, t_rest) = temp_c.split_at_mut(n_full);
+    for (k, (t, rf)) in t_full.as_chunks_mut::<LANES>().0.iter_mut().zip(r_factor.as_chunks::<LANES>().0).enumerate() {
+        let p = f32x8::new(std::array::from_fn(|i| power_w(k * LANES + i)));
+        let t0 = f32x8::new(*t);
+        let t_ss = sink + p * r * f32x8::new(*rf);
+        let t1 = t_ss + (t0 - t_ss) * alpha;
+        d_t += t1 - t0;
+        hot = hot.fast_max(t1);
+        *t = t1.to_array();
+    }
+    // The remainder (fewer than LANES GPUs), one at a time.
+    let (mut d_rest, mut hot_rest) = (0.0_f32, f32::NEG_INFINITY);
+    let (sink, r, alpha) = (sink.to_array()[0], r.to_array()[0], alpha.to_array()[0]);
+    for (i, t) in t_rest.iter_mut().enumerate() {
+        let t_ss = sink + power_w(n_full + i) * r * r_factor[n_full + i];
+        let t1 = t_ss + (*t - t_ss) * alpha;
+        d_rest += t1 - *t;
+        hot_rest = if t1 > hot_rest { t1 } else { hot_rest };
+        *t = t1;
+    }
+    let hot = hot.to_array().into_iter().fold(hot_rest, |m, x| if x > m { x } else { m });
+    (f64::from(d_t.reduce_add() + d_rest), hot)
 }
 
 /// Power cap and state of one GPU at die temperature `t_c`, given its previous state.
@@ -150,7 +199,7 @@ mod tests {
     fn die_relaxes_to_sink_plus_p_times_r_with_time_constant_rc() {
         let m = h100();
         let mut bank = GpuBank::new(1, 25.0, m.tdp_w, &mut || 1.0);
-        bank.power_w[0] = 700.0;
+        bank.uniform_w = Some(700.0);
         let tau = m.r_air_k_per_w * m.heat_capacity_j_per_k;
         let step = step_dies(&mut bank, &m, m.r_air_k_per_w, 25.0, true, tau);
         // After one τ: 1 − 1/e of the 45.5 K rise.
@@ -175,6 +224,7 @@ mod tests {
         while t < 4.0 * 3600.0 && shutdown_at.is_none() {
             let inlet = 25.0 + 0.5 * t / 60.0;
             bank.power_w[0] = gpu_power_w(m.idle_w as f32, m.tdp_w as f32, 1.0, bank.cap_w[0]);
+            bank.uniform_w = None;
             let p = bank.power_w[0];
             step_dies(&mut bank, &m, m.r_air_k_per_w, inlet, true, dt);
             let prev = bank.state[0];
