@@ -59,11 +59,12 @@ pub fn bench_one(
     file: &str,
     duration: Option<SimDuration>,
     repeat: usize,
+    max_tick: Option<SimDuration>,
 ) -> BenchResult {
     let mut walls = Vec::with_capacity(repeat);
     let mut last = None;
     for _ in 0..repeat {
-        let mut app = build_app(v, BuildOptions { duration, ..Default::default() });
+        let mut app = build_app(v, BuildOptions { duration, max_tick, ..Default::default() });
         let start = Instant::now();
         let ticks = run_to_end(app.world_mut());
         walls.push(start.elapsed().as_secs_f64());
@@ -87,7 +88,12 @@ pub fn bench_one(
 }
 
 /// Runs the `bench` command.
-pub fn run_bench(files: &[PathBuf], duration: Option<SimDuration>, repeat: usize) -> ExitCode {
+pub fn run_bench(
+    files: &[PathBuf],
+    duration: Option<SimDuration>,
+    repeat: usize,
+    max_tick: Option<SimDuration>,
+) -> ExitCode {
     if files.is_empty() {
         eprintln!("dctwin bench: give one or more scenario files");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -101,7 +107,7 @@ pub fn run_bench(files: &[PathBuf], duration: Option<SimDuration>, repeat: usize
             Ok(v) => v,
             Err(code) => return code,
         };
-        let r = bench_one(&v, &f.display().to_string(), duration, repeat);
+        let r = bench_one(&v, &f.display().to_string(), duration, repeat, max_tick);
         println!(
             "{:<40} {:>9} {:>8} {:>9} {:>10.3} {:>11.0} {:>11.0}× {:>10.1}",
             r.file,

@@ -50,6 +50,10 @@ pub enum Command {
         /// Time-series interval instead of the scenario's, e.g. 10s, 1min, 1h.
         #[arg(long)]
         interval: Option<SimDuration>,
+        /// Longest adaptive tick instead of the scenario's `max_tick`, e.g. 10min (the
+        /// scenario's tick: fixed step).
+        #[arg(long)]
+        max_tick: Option<SimDuration>,
         /// Most timeline lines to print.
         #[arg(long, default_value_t = 60)]
         timeline_lines: usize,
@@ -72,6 +76,9 @@ pub enum Command {
         /// Repetitions per scenario (the median is reported).
         #[arg(long, default_value_t = 1)]
         repeat: usize,
+        /// Longest adaptive tick instead of each scenario's `max_tick`.
+        #[arg(long)]
+        max_tick: Option<SimDuration>,
     },
     /// List the built-in equipment catalog.
     Catalog,
@@ -114,7 +121,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { file, duration, seed, out, interval, timeline_lines, quiet } => {
+        Command::Run { file, duration, seed, out, interval, max_tick, timeline_lines, quiet } => {
             let v = match load_valid(&file) {
                 Ok(v) => v,
                 Err(code) => return code,
@@ -123,6 +130,12 @@ pub fn main() -> ExitCode {
                 && d.is_zero()
             {
                 eprintln!("--duration must be longer than zero");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            if let Some(m) = max_tick
+                && (m < v.loaded.scenario.tick || m > SimDuration::from_hours(1))
+            {
+                eprintln!("--max-tick {m} must be between the scenario's tick {} and 1h", v.loaded.scenario.tick);
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
             if let Some(i) = interval
@@ -142,7 +155,7 @@ pub fn main() -> ExitCode {
             }
             let opts = RunToDisk {
                 out_dir: out_dir.clone(),
-                build: BuildOptions { seed, duration, interval, ..Default::default() },
+                build: BuildOptions { seed, duration, interval, max_tick, ..Default::default() },
             };
             let done = match run_to_disk(&v, opts) {
                 Ok(d) => d,
@@ -195,7 +208,9 @@ pub fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Bench { files, duration, repeat } => crate::bench::run_bench(&files, duration, repeat.max(1)),
+        Command::Bench { files, duration, repeat, max_tick } => {
+            crate::bench::run_bench(&files, duration, repeat.max(1), max_tick)
+        }
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
             println!("racks:");

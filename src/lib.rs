@@ -22,6 +22,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod adaptive;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
@@ -61,5 +62,6 @@ impl PluginGroup for SimPlugins {
             .add(cooling::CoolingPlugin)
             .add(fuel::FuelPlugin)
             .add(metrics::MetricsPlugin)
+            .add(adaptive::AdaptivePlugin)
     }
 }

@@ -21,6 +21,8 @@
 //!    temperatures (they take effect on the next tick's IT load).
 //! 9. [`SimStep::Fuel`]: generator fuel burn, transfer pumps, deliveries.
 //! 10. [`SimStep::Metrics`]: energy books, envelope counters, samples, expectation trackers.
+//! 11. [`SimStep::Advance`]: the length of the next tick (fixed, or adaptive: see
+//!     [`crate::adaptive`]).
 //!
 //! The schedule runs single-threaded with ambiguity detection set to error, so two systems
 //! that touch the same data without an explicit order cannot even be built: the results are
@@ -63,11 +65,13 @@ pub enum SimStep {
     Fuel,
     /// Books, counters and samples.
     Metrics,
+    /// The next tick's length.
+    Advance,
 }
 
 impl SimStep {
     /// All stages in execution order.
-    pub const ORDER: [SimStep; 10] = [
+    pub const ORDER: [SimStep; 11] = [
         SimStep::Events,
         SimStep::Control,
         SimStep::ItLoad,
@@ -78,6 +82,7 @@ impl SimStep {
         SimStep::Protection,
         SimStep::Fuel,
         SimStep::Metrics,
+        SimStep::Advance,
     ];
 }
 
@@ -109,6 +114,18 @@ impl SimClock {
     /// Time at the start of the current tick, s.
     pub fn t_s(&self) -> f64 {
         self.t_ms as f64 / 1_000.0
+    }
+
+    /// Middle of the current tick, s since the scenario start. Smooth inputs held over a tick
+    /// (weather, workload activity) are sampled here: the midpoint rule is exact for inputs
+    /// linear over the tick, so long adaptive ticks integrate them to second order.
+    pub fn mid_s(&self) -> f64 {
+        (self.t_ms as f64 + 0.5 * self.dt.as_ms() as f64) / 1_000.0
+    }
+
+    /// Middle of the current tick as seconds after 1 January 00:00.
+    pub fn mid_of_year_s(&self) -> f64 {
+        self.start_of_year_s + self.mid_s()
     }
 
     /// Length of the current tick, s.
@@ -185,6 +202,7 @@ impl Plugin for SchedulePlugin {
                 SimStep::Protection,
                 SimStep::Fuel,
                 SimStep::Metrics,
+                SimStep::Advance,
             )
                 .chain(),
         );
@@ -192,12 +210,17 @@ impl Plugin for SchedulePlugin {
     }
 }
 
-/// Advances the world by one tick: runs [`SimSchedule`] and moves the clock on.
+/// Advances the world by one tick: runs [`SimSchedule`] and moves the clock on, to the next
+/// tick's length chosen by [`crate::adaptive::StepControl`] when the world has one.
 pub fn step(world: &mut World) {
     world.run_schedule(SimSchedule);
+    let next = world.get_resource::<crate::adaptive::StepControl>().map(|c| c.next);
     let mut clock = world.resource_mut::<SimClock>();
     clock.t_ms += clock.dt.as_ms();
     clock.step += 1;
+    if let Some(next) = next {
+        clock.dt = next;
+    }
 }
 
 /// Runs ticks until the clock reaches its end; returns the number of ticks run.

@@ -25,6 +25,7 @@
 
 pub mod evaporative;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use crate::events::{DueActions, EventKind, EventLog, EventPhase, Severity};
@@ -272,6 +273,36 @@ pub struct LiquidLoop {
     pub adiabatic: bool,
     /// Running state.
     pub availability: Availability,
+}
+
+/// The cooling plant as the adaptive step sees it (see [`crate::adaptive`]).
+#[derive(SystemParam)]
+pub struct CoolingSteadiness<'w, 's> {
+    units: Query<'w, 's, &'static AirUnit>,
+    plants: Query<'w, 's, &'static ChillerPlant>,
+    loops: Query<'w, 's, &'static LiquidLoop>,
+}
+
+impl CoolingSteadiness<'_, '_> {
+    /// Why the cooling plant needs the shortest tick: equipment restarting after its power
+    /// returned.
+    pub fn unsteady(&self) -> Option<&'static str> {
+        let restarting = |a: &Availability| a.restart_at_ms.is_some();
+        if self.units.iter().any(|u| restarting(&u.availability))
+            || self.plants.iter().any(|p| restarting(&p.availability))
+            || self.loops.iter().any(|l| restarting(&l.availability))
+        {
+            return Some("cooling equipment restarting");
+        }
+        None
+    }
+
+    /// Pushes the temperatures whose change per tick bounds the tick, °C: chilled water and
+    /// the liquid loops' coolant.
+    pub fn temperatures(&self, out: &mut Vec<f64>) {
+        out.extend(self.plants.iter().map(|p| p.chw_c));
+        out.extend(self.loops.iter().map(|l| l.coolant_c));
+    }
 }
 
 /// This tick's cooling books.

@@ -160,6 +160,31 @@ pub struct FuelState {
     pub low_logged: bool,
 }
 
+/// Autonomy below which the adaptive step holds its shortest tick, so that the moment the
+/// generators run dry is timed to the tick, h [U: one hour ≫ the longest adaptive tick].
+pub const LOW_AUTONOMY_WATCH_H: f64 = 1.0;
+
+impl FuelState {
+    /// Why fuel logistics need the shortest tick (less than [`LOW_AUTONOMY_WATCH_H`] of fuel
+    /// left), and the next time a tick must not step over, ms: a tanker arriving or the one
+    /// unloading running empty.
+    pub fn steadiness(&self, t_ms: u64) -> (Option<&'static str>, Option<u64>) {
+        let arrival = self.tankers.iter().map(|tr| tr.arrive_at_ms).filter(|&a| a > t_ms).min();
+        // A truck pumps at a constant rate (exact at any tick) until it is empty: the tick
+        // must end when the first one unloading runs empty, so the next starts on time.
+        let rate_l_per_ms = self.tanker.pump_l_per_min / 60_000.0;
+        let emptied = self
+            .tankers
+            .iter()
+            .filter(|tr| tr.arrive_at_ms <= t_ms && rate_l_per_ms > 0.0)
+            .map(|tr| t_ms + (tr.remaining_l / rate_l_per_ms).ceil() as u64)
+            .min();
+        let next = [arrival, emptied].into_iter().flatten().min();
+        let why = (self.burn_l_per_h > 0.0 && self.autonomy_h < LOW_AUTONOMY_WATCH_H).then_some("fuel running out");
+        (why, next)
+    }
+}
+
 /// The fuel domain.
 #[derive(Default)]
 pub struct FuelPlugin;

@@ -276,6 +276,31 @@ impl Workload {
     }
 }
 
+impl Workload {
+    /// The next time after `t_run_s` at which the activity steps (a training job's checkpoint
+    /// starting or ending), s since the run start; `None` for smooth profiles.
+    pub fn next_step_s(&self, t_run_s: f64) -> Option<f64> {
+        let LoadProfile::Training { checkpoint_every, checkpoint_duration, .. } = &self.profile else {
+            return None;
+        };
+        let period = checkpoint_every.as_secs_f64();
+        if period <= 0.0 {
+            return None;
+        }
+        let start = period - checkpoint_duration.as_secs_f64();
+        let base = (t_run_s / period).floor() * period;
+        [base + start, base + period, base + period + start].into_iter().find(|&t| t > t_run_s)
+    }
+}
+
+impl Workloads {
+    /// The next activity step of any workload after `t_ms`, ms.
+    pub fn next_step_ms(&self, t_ms: u64) -> Option<u64> {
+        let t = t_ms as f64 / 1_000.0;
+        self.list.iter().filter_map(|w| w.next_step_s(t)).map(|s| (s * 1_000.0).round() as u64).min()
+    }
+}
+
 /// All workloads and their activity this tick.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Workloads {
@@ -518,7 +543,8 @@ fn reset_gpus(world: &mut World, hall: Option<&str>) {
 }
 
 fn update_workloads(clock: Res<SimClock>, mut w: ResMut<Workloads>) {
-    let (t_run, t_year) = (clock.t_s(), clock.time_of_year_s());
+    // Sampled at the middle of the tick (see `SimClock::mid_s`).
+    let (t_run, t_year) = (clock.mid_s(), clock.mid_of_year_s());
     let activity: Vec<f64> = w.list.iter().map(|wl| wl.activity(t_run, t_year)).collect();
     w.activity = activity;
 }
@@ -545,7 +571,7 @@ fn compute_rack_demand(
     workloads: Res<Workloads>,
     mut racks: Query<(&Rack, &mut RackLoad, &mut GpuBank, &crate::thermal::RackAir)>,
 ) {
-    let t = clock.t_s();
+    let t = clock.mid_s();
     for (rack, mut load, mut bank, air) in &mut racks {
         let p = &rack.params;
         let u = rack_activity(&workloads, rack, t);

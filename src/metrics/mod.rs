@@ -143,6 +143,11 @@ impl Timeseries {
         Self { interval_ms: interval_ms.max(1), keep, sink, ..default() }
     }
 
+    /// End of the interval of the next row, ms since the run start.
+    pub fn next_row_ms(&self) -> u64 {
+        self.next_ms
+    }
+
     /// Writes `row` (CSV) and keeps it if asked.
     fn push(&mut self, row: Vec<f64>) {
         if let Some(sink) = self.sink.as_mut() {
@@ -189,8 +194,14 @@ pub struct Summary {
     pub seed: u64,
     /// Simulated hours.
     pub duration_h: f64,
-    /// Tick, s.
+    /// Tick (the shortest tick of an adaptive run), s.
     pub tick_s: f64,
+    /// Longest tick allowed, s (equal to `tick_s` for a fixed step).
+    pub max_tick_s: f64,
+    /// Ticks held at `tick_s` by a transient (adaptive runs).
+    pub held_ticks: u64,
+    /// Those ticks by what held them.
+    pub held_by: std::collections::BTreeMap<&'static str, u64>,
     /// Ticks run.
     pub ticks: u64,
     /// Racks.
@@ -565,6 +576,10 @@ fn sample(
 /// Builds the summary at the end of a run.
 pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
     let clock = world.resource::<SimClock>().clone();
+    let step = world
+        .get_resource::<crate::adaptive::StepControl>()
+        .cloned()
+        .unwrap_or_else(|| crate::adaptive::StepControl::new(clock.dt, clock.dt));
     let t = world.resource::<RunTotals>().clone();
     let factors = world.resource::<SiteFactors>().clone();
     let fuel = world.resource::<FuelState>().clone();
@@ -603,7 +618,10 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         scenario: scenario_name.to_owned(),
         seed,
         duration_h: clock.t_s() / 3_600.0,
-        tick_s: clock.dt_s(),
+        tick_s: step.min.as_secs_f64(),
+        max_tick_s: step.max.as_secs_f64(),
+        held_ticks: step.held_ticks,
+        held_by: step.held_by_reason.clone(),
         ticks: clock.step,
         racks,
         gpus,

@@ -21,6 +21,7 @@ pub mod breaker;
 pub mod generator;
 pub mod ups;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use rand::RngExt;
 
@@ -380,6 +381,71 @@ impl PowerTopology {
     pub fn slot(&self, e: Entity) -> Option<usize> {
         let s = *self.slot_by_index.get(e.index_u32() as usize)?;
         (s != u32::MAX && self.top_down[s as usize] == e).then_some(s as usize)
+    }
+}
+
+/// The electrical side as the adaptive step sees it (see [`crate::adaptive`]).
+#[derive(SystemParam)]
+pub struct PowerSteadiness<'w, 's> {
+    boards: Query<'w, 's, &'static Switchboard>,
+    buses: Query<'w, 's, &'static GeneratorBus>,
+    gens: Query<'w, 's, &'static Generator>,
+    ups: Query<'w, 's, &'static Ups>,
+    dists: Query<'w, 's, &'static Distribution>,
+    nodes: Query<'w, 's, &'static PowerNode>,
+}
+
+impl PowerSteadiness<'_, '_> {
+    /// Why the electrical side needs the shortest tick, if it does: a transfer switch is
+    /// sensing a loss, waiting for its generators or timing a retransfer, a generator is
+    /// starting, a generator bus is stepping its load in, cooling down or overloaded, a UPS is
+    /// on battery, walking in or overloaded, a load waits for the sequencer, or a breaker
+    /// carries more than its rating (or is still hot from doing so). A site running steadily
+    /// on its generators is steady: fuel burns linearly in time. A breaker at or below In never trips (IEC 60947-2 conventional
+    /// non-tripping current ≥ 1.05 In, physics §4.6), and its thermal state follows the exact
+    /// exponential, so a steady one is exact at any tick.
+    pub fn unsteady(&self) -> Option<&'static str> {
+        // A lost feed is a transient until every board it fed has settled: on the generators,
+        // or (without any) on its UPS batteries, which the UPS check below covers.
+        let settled_board = |b: &Switchboard| match b.ats {
+            AtsState::OnNormal => true,
+            AtsState::OnEmergency => b.normal_ok_since_ms.is_none(),
+            AtsState::NormalLost { .. } | AtsState::AwaitEmergency => b.emergency.is_none(),
+        };
+        if self.boards.iter().any(|b| !settled_board(b)) {
+            return Some("transfer switch sensing, transferring or timing a retransfer");
+        }
+        if self.gens.iter().any(|g| matches!(g.state, GenState::Starting { .. })) {
+            return Some("generators starting");
+        }
+        // Running sets are steady once their bus has accepted its whole load in steps; a bus
+        // running with no request is counting down its cool-down.
+        if self.buses.iter().any(|b| {
+            b.capacity_kw > 0.0 && (b.load_limit_kw < b.capacity_kw || b.requests == 0) || b.overload_acc > 0.0
+        }) {
+            return Some("generator bus stepping its load, cooling down or overloaded");
+        }
+        // A faulted UPS on bypass, or one whose battery is exhausted, stays as it is; a UPS
+        // recharging draws a constant, capped power (exact at any tick).
+        let settled = |u: &Ups| {
+            u.state == UpsState::Online
+                || (u.faulted && u.state == UpsState::Bypass)
+                || (u.state == UpsState::Off && u.battery.energy_kwh <= 0.0)
+        };
+        if self.ups.iter().any(|u| !settled(u) || u.input_share < 1.0 || u.overload_acc > 0.0) {
+            return Some("UPS on battery, walking in or overloaded");
+        }
+        if self.nodes.iter().any(|n| !n.admitted) {
+            return Some("loads waiting for the generator sequencer");
+        }
+        let hot = |d: &Distribution| {
+            let b = &d.breaker;
+            b.reset_pending || b.closed && (d.current_a > b.rating_a || b.theta > 1.0)
+        };
+        if self.dists.iter().any(hot) {
+            return Some("breaker above its rating");
+        }
+        None
     }
 }
 

@@ -182,10 +182,17 @@ pub fn summary_table(s: &Summary) -> String {
     let mut rows: Vec<(&str, String)> = vec![
         (
             "simulated",
-            format!(
-                "{:.2} h in {} ticks of {} s ({} racks, {} GPUs)",
-                s.duration_h, s.ticks, s.tick_s, s.racks, s.gpus
-            ),
+            if s.max_tick_s > s.tick_s {
+                format!(
+                    "{:.2} h in {} adaptive ticks of {} s to {} s, {} held short by transients ({} racks, {} GPUs)",
+                    s.duration_h, s.ticks, s.tick_s, s.max_tick_s, s.held_ticks, s.racks, s.gpus
+                )
+            } else {
+                format!(
+                    "{:.2} h in {} ticks of {} s ({} racks, {} GPUs)",
+                    s.duration_h, s.ticks, s.tick_s, s.racks, s.gpus
+                )
+            },
         ),
         ("IT energy", fmt_num(s.it_energy_kwh, "kWh")),
         ("facility energy", fmt_num(s.facility_energy_kwh, "kWh")),

@@ -44,9 +44,13 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated length of the run.
     pub duration: SimDuration,
-    /// Simulation step (default 1 s).
+    /// Simulation step (default 1 s); the shortest tick when `max_tick` is longer.
     #[serde(default = "one_second")]
     pub tick: SimDuration,
+    /// Longest tick of an adaptive run (see [`crate::adaptive`]); unset or equal to `tick`:
+    /// fixed step.
+    #[serde(default)]
+    pub max_tick: Option<SimDuration>,
     /// Calendar position of t = 0 (for weather).
     #[serde(default)]
     pub start: StartSpec,

@@ -168,6 +168,15 @@ fn check_run(c: &mut Checker, s: &Scenario) {
             "shorten the tick or lengthen the run",
         );
     }
+    if let Some(max) = s.max_tick
+        && (max < s.tick || max.as_ms() > 3_600_000)
+    {
+        c.err(
+            "max_tick",
+            format!("max_tick {max} is out of range: expected from the tick ({}) to 1 h", s.tick),
+            "10min matches EnergyPlus's default time step; leave it out for a fixed step",
+        );
+    }
     if s.tick.as_ms() > 2_000 && !s.power.generators.is_empty() {
         c.warn(
             "tick",

@@ -16,6 +16,7 @@ pub mod ashrae;
 pub mod gpu;
 pub mod network;
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 use crate::events::{EventKind, EventLog, Severity};
@@ -266,6 +267,52 @@ pub struct ThermalBooks {
     pub rack_electric_kw: f64,
     /// PDU/busway losses released in halls.
     pub hall_losses_kw: f64,
+}
+
+/// Margin below the throttle temperature within which a die counts as close to throttling,
+/// K: the adaptive step holds its shortest tick there so the throttle onset is timed to the
+/// tick. A die at TDP moves ~0.5 K/s at most (physics §1.4: τ ≈ 50–150 s, rise ≈ 45 K).
+pub const THROTTLE_WATCH_K: f64 = 2.0;
+
+/// The thermal side as the adaptive step sees it (see [`crate::adaptive`]).
+#[derive(SystemParam)]
+pub struct ThermalSteadiness<'w, 's> {
+    racks: Query<'w, 's, (&'static Rack, &'static GpuBank, &'static RackAir)>,
+    halls: Query<'w, 's, &'static HallState>,
+    rows: Query<'w, 's, &'static Row>,
+}
+
+impl ThermalSteadiness<'_, '_> {
+    /// Why the thermal side needs the shortest tick: GPUs throttling or in slowdown, or dies
+    /// within [`THROTTLE_WATCH_K`] of their throttle temperature. (Shut-down GPUs are latched
+    /// off and steady.)
+    pub fn unsteady(&self) -> Option<&'static str> {
+        for (rack, bank, _) in &self.racks {
+            let Some(g) = &rack.params.gpu else { continue };
+            if bank.counts[GpuState::Throttled as usize] + bank.counts[GpuState::Slowdown as usize] > 0 {
+                return Some("GPUs throttling");
+            }
+            if f64::from(bank.hottest_c) >= g.throttle_c - THROTTLE_WATCH_K {
+                return Some("GPU dies near their throttle temperature");
+            }
+        }
+        None
+    }
+
+    /// Pushes the temperatures whose change per tick bounds the tick, °C: each hall's room
+    /// and mass nodes, each cold aisle, and the own coolant of liquid-cooled racks without
+    /// facility water. (GPU dies are integrated exactly and need no bound.)
+    pub fn temperatures(&self, out: &mut Vec<f64>) {
+        for h in &self.halls {
+            out.extend([h.room_c, h.mass_c]);
+        }
+        out.extend(self.rows.iter().map(|r| r.cold_c));
+        for (rack, _, air) in &self.racks {
+            if rack.params.liquid_cooled && !air.liquid_served {
+                out.push(air.coolant_c);
+            }
+        }
+    }
 }
 
 /// Specific heat of moist air used by the air network, J/(kg·K) (physics §2.1, at a typical

@@ -277,7 +277,7 @@ impl Plugin for WeatherPlugin {
 }
 
 fn update_outdoor(clock: Res<SimClock>, weather: Res<Weather>, mut outdoor: ResMut<Outdoor>) {
-    let s = weather.source.sample(clock.time_of_year_s(), clock.t_s(), weather.site_pressure_pa);
+    let s = weather.source.sample(clock.mid_of_year_s(), clock.mid_s(), weather.site_pressure_pa);
     *outdoor = Outdoor::from_sample(&s);
 }
 
