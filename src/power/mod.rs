@@ -1189,16 +1189,29 @@ fn ups_next_state(u: &mut Ups, input_live: bool, expected_out_kw: f64, dt: f64) 
         return if input_live { UpsState::Bypass } else { UpsState::Off };
     }
     if input_live {
+        let restart = u.state == UpsState::Off;
         if matches!(u.state, UpsState::OnBattery | UpsState::Off) {
             u.input_share = 0.0;
         }
         u.input_share = (u.input_share + dt / u.walk_in_s.max(dt)).min(1.0);
-        if u.battery.energy_kwh <= 0.0 && u.input_share < 1.0 {
+        // Walk-in leaves the rest of the load on the battery. If the battery cannot carry that
+        // share for the whole tick (checked like a tick on battery), or the UPS restarts after
+        // its battery gave out, the input takes the whole load at once; before, only an empty
+        // battery did, and a nearly empty one delivered energy it did not hold (book error).
+        let out = expected_out_kw.max(0.0) * BATTERY_TICK_MARGIN;
+        let rest = (1.0 - u.input_share) * (out + u.losses.loss_kw(out, u.rating_kw));
+        if restart || u.battery.energy_kwh <= u.battery.drain_kw(rest) * dt / 3_600.0 {
             u.input_share = 1.0;
         }
         return UpsState::Online;
     }
     u.input_share = 0.0;
+    // A UPS whose output was lost (battery exhausted) does not restart on battery: it waits
+    // for its input, as a real UPS after an end-of-discharge shutdown. Without this the check
+    // below, which uses last tick's output (zero while off), relit the load every other tick.
+    if u.state == UpsState::Off {
+        return UpsState::Off;
+    }
     // Carry the load only if the battery can cover a whole tick at (a margin above) the load
     // it carried last tick; a battery never delivers part of a tick.
     let out = expected_out_kw.max(0.0) * BATTERY_TICK_MARGIN;
