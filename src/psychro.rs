@@ -284,6 +284,16 @@ pub fn dew_point_c(w: f64, p_pa: f64) -> f64 {
     temperature_at_saturation_pressure(p_w)
 }
 
+/// Magnus approximation of the temperature at which the saturation pressure is `p_w_pa`, °C:
+/// the Newton solver's starting point (within ~0.1 K over −40…50 °C, so two Newton steps
+/// reach the Hyland–Wexler value to 1e-10 K). Coefficients: Alduchov & Eskridge (1996), over
+/// water (6.1094 hPa, 17.625, 243.04 °C) and over ice (6.1121 hPa, 22.587, 273.86 °C).
+fn magnus_inverse_c(p_w_pa: f64) -> f64 {
+    let water = |g: f64| 243.04 * g / (17.625 - g);
+    let t = water((p_w_pa / 610.94).ln());
+    if t >= FREEZING_POINT_C { t } else { 273.86 * (p_w_pa / 611.21).ln() / (22.587 - (p_w_pa / 611.21).ln()) }
+}
+
 /// Temperature at which the saturation pressure equals `p_w_pa`, °C, limited
 /// to `DEW_POINT_MIN_C` … `DEW_POINT_MAX_C`: safeguarded Newton on ln p_ws.
 fn temperature_at_saturation_pressure(p_w_pa: f64) -> f64 {
@@ -295,7 +305,7 @@ fn temperature_at_saturation_pressure(p_w_pa: f64) -> f64 {
     if target >= ln_saturation_pressure(hi) {
         return hi;
     }
-    let mut t = FREEZING_POINT_C;
+    let mut t = magnus_inverse_c(p_w_pa).clamp(lo, hi);
     for _ in 0..MAX_SOLVER_ITERATIONS {
         let residual = ln_saturation_pressure(t) - target;
         if residual == 0.0 {

@@ -159,6 +159,8 @@ pub struct RackLoad {
     pub fan_speed: f64,
     /// Power the rack asks of its feeds, kW.
     pub demand_kw: f64,
+    /// The rack's activity noise (its knots kept between ticks).
+    pub noise: crate::noise::ValueNoise,
 }
 
 /// Per-GPU state of a rack, in dense arrays (structure of arrays).
@@ -549,15 +551,16 @@ fn update_workloads(clock: Res<SimClock>, mut w: ResMut<Workloads>) {
     w.activity = activity;
 }
 
-/// Activity of one rack: workload level plus its own seeded, slowly varying noise.
-pub fn rack_activity(w: &Workloads, rack: &Rack, t_run_s: f64) -> f64 {
+/// Activity of one rack: workload level plus its own seeded, slowly varying noise (`noise`
+/// keeps the rack's knots between calls).
+pub fn rack_activity(w: &Workloads, rack: &Rack, noise: &mut crate::noise::ValueNoise, t_run_s: f64) -> f64 {
     let wl = &w.list[rack.workload];
     let base = w.activity[rack.workload];
     if wl.noise == 0.0 {
         return base;
     }
     let seed = w.seed ^ (u64::from(rack.index) << 20) ^ 0x5ca1_ab1e;
-    (base + wl.noise * crate::noise::value_noise(seed, t_run_s, RACK_NOISE_STEP_S)).clamp(0.0, 1.0)
+    (base + wl.noise * noise.at(seed, t_run_s, RACK_NOISE_STEP_S)).clamp(0.0, 1.0)
 }
 
 /// GPU power for activity `u` under cap `cap_w` (physics §1.3: P = P_idle + (P_cap − P_idle)·u).
@@ -574,7 +577,7 @@ fn compute_rack_demand(
     let t = clock.mid_s();
     for (rack, mut load, mut bank, air) in &mut racks {
         let p = &rack.params;
-        let u = rack_activity(&workloads, rack, t);
+        let u = rack_activity(&workloads, rack, &mut load.noise, t);
         let s = fan_speed(air.inlet_c);
         let mut gpu_w = 0.0_f64;
         if let Some(g) = &p.gpu {

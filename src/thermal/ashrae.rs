@@ -211,8 +211,7 @@ impl HallClassifier {
     /// The band of inlet `t_c` and whether it is inside H1.
     pub fn classify(&self, t_c: f64) -> (Band, bool) {
         let inside = |(lo, hi): (f64, f64)| t_c >= lo && t_c <= hi;
-        let band =
-            Band::ALL[..5].iter().zip(&self.ranges).find(|(_, r)| inside(**r)).map_or(Band::BeyondA4, |(b, _)| *b);
+        let band = (0..5).find(|&i| inside(self.ranges[i])).map_or(Band::BeyondA4, |i| Band::ALL[i]);
         (band, inside(self.h1))
     }
 }

@@ -657,7 +657,7 @@ fn rack_inlets(
             books.gpu_stored_kw += a.coolant_stored_kw;
         }
         books.rack_air_kw += a.heat_air_kw;
-        let (band, in_h1) = view.classifier.classify(inlet);
+        let (band, in_h1) = views[rack.hall_index].classifier.classify(inlet);
         a.exposure.add(band, in_h1, dt);
         a.exposure.current = Some(band);
         let before = a.temperature_band;
