@@ -2,15 +2,27 @@
 //!
 //! Reports per scenario the entities in the world, the ticks run, the median wall time over
 //! the repetitions, ticks per second, the simulated-to-wall-time ratio and the process's peak
-//! resident memory (Linux `VmHWM`).
+//! resident memory (Linux `VmHWM`; it only grows, so measure the largest scenario alone or
+//! last). `--stages` adds where the time of a tick goes, stage by stage.
+//!
+//! `--guard FILE` is the CI regression guard: it measures the GPU updates per second of a
+//! scenario against a reference kernel run in the same process — the naive layout of issue 7
+//! (one Bevy entity per GPU, power and die temperature in two query passes) — and fails if the
+//! ratio has fallen more than the file allows below the ratio stored there. A ratio of two
+//! measurements taken seconds apart on the same machine does not depend on how fast that
+//! machine is, so the guard never compares against an absolute time.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::cli::{EXIT_BAD_INPUT, EXIT_OK, load_valid};
+use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
+use bevy::prelude::*;
+use serde::Deserialize;
+
+use crate::cli::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_OK, load_valid};
 use crate::scenario::build::{BuildOptions, build_app};
-use crate::schedule::run_to_end;
+use crate::schedule::{SimStep, StageTimer, enable_stage_timing, run_to_end};
 use crate::units::SimDuration;
 
 /// One scenario's measurement.
@@ -30,6 +42,8 @@ pub struct BenchResult {
     pub wall_s: f64,
     /// Peak resident memory of the process so far, MiB.
     pub peak_mib: f64,
+    /// Wall seconds per stage of [`SimStep::ORDER`] (last repetition), when timed.
+    pub stages_s: Option<[f64; SimStep::ORDER.len()]>,
 }
 
 impl BenchResult {
@@ -42,6 +56,11 @@ impl BenchResult {
     pub fn speedup(&self) -> f64 {
         self.simulated_s / self.wall_s.max(1e-12)
     }
+
+    /// GPU state updates per wall-clock second.
+    pub fn gpu_updates_per_s(&self) -> f64 {
+        self.gpus as f64 * self.ticks_per_s()
+    }
 }
 
 /// Peak resident set size of this process, MiB (0 where /proc is unavailable).
@@ -53,18 +72,31 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Measures one scenario `repeat` times.
-pub fn bench_one(
-    v: &crate::scenario::validate::ValidScenario,
-    file: &str,
-    duration: Option<SimDuration>,
-    repeat: usize,
-    max_tick: Option<SimDuration>,
-) -> BenchResult {
+/// How to run the scenarios of a benchmark.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchOptions {
+    /// Simulated duration instead of each scenario's.
+    pub duration: Option<SimDuration>,
+    /// Repetitions (the median wall time is reported).
+    pub repeat: usize,
+    /// Longest adaptive tick instead of each scenario's.
+    pub max_tick: Option<SimDuration>,
+    /// Share per-rack loops among the compute threads.
+    pub parallel: bool,
+    /// Time every stage of the tick.
+    pub stages: bool,
+}
+
+/// Measures one scenario `o.repeat` times.
+pub fn bench_one(v: &crate::scenario::validate::ValidScenario, file: &str, o: BenchOptions) -> BenchResult {
+    let BenchOptions { duration, repeat, max_tick, parallel, stages } = o;
     let mut walls = Vec::with_capacity(repeat);
     let mut last = None;
-    for _ in 0..repeat {
-        let mut app = build_app(v, BuildOptions { duration, max_tick, ..Default::default() });
+    for _ in 0..repeat.max(1) {
+        let mut app = build_app(v, BuildOptions { duration, max_tick, parallel: Some(parallel), ..Default::default() });
+        if stages {
+            enable_stage_timing(&mut app);
+        }
         let start = Instant::now();
         let ticks = run_to_end(app.world_mut());
         walls.push(start.elapsed().as_secs_f64());
@@ -72,10 +104,11 @@ pub fn bench_one(
         let entities = world.entities().count_spawned();
         let gpus: usize = world.query::<&crate::load::GpuBank>().iter(world).map(|b| b.len()).sum();
         let simulated_s = world.resource::<crate::schedule::SimClock>().t_s();
-        last = Some((entities, gpus, ticks, simulated_s));
+        let stages_s = world.get_resource::<StageTimer>().map(|t| t.spent_s);
+        last = Some((entities, gpus, ticks, simulated_s, stages_s));
     }
     walls.sort_by(f64::total_cmp);
-    let (entities, gpus, ticks, simulated_s) = last.expect("repeat ≥ 1");
+    let (entities, gpus, ticks, simulated_s, stages_s) = last.expect("repeat ≥ 1");
     BenchResult {
         file: file.to_owned(),
         entities,
@@ -84,16 +117,43 @@ pub fn bench_one(
         simulated_s,
         wall_s: walls[walls.len() / 2],
         peak_mib: peak_rss_mib(),
+        stages_s,
     }
 }
 
+/// The printed row of a result.
+fn row(r: &BenchResult) -> String {
+    format!(
+        "{:<40} {:>9} {:>8} {:>9} {:>10.3} {:>11.0} {:>11.0}× {:>10.1}",
+        r.file,
+        r.entities,
+        r.gpus,
+        r.ticks,
+        r.wall_s,
+        r.ticks_per_s(),
+        r.speedup(),
+        r.peak_mib
+    )
+}
+
+/// Where a tick's time went, stage by stage.
+fn stage_table(r: &BenchResult) -> String {
+    let Some(spent) = r.stages_s else { return String::new() };
+    let total: f64 = spent.iter().sum();
+    let mut out = String::from("  stage          µs/tick   share\n");
+    for (stage, s) in SimStep::ORDER.iter().zip(spent) {
+        out.push_str(&format!(
+            "  {:<12} {:>9.1} {:>6.1} %\n",
+            format!("{stage:?}"),
+            s / r.ticks.max(1) as f64 * 1e6,
+            100.0 * s / total.max(1e-12)
+        ));
+    }
+    out
+}
+
 /// Runs the `bench` command.
-pub fn run_bench(
-    files: &[PathBuf],
-    duration: Option<SimDuration>,
-    repeat: usize,
-    max_tick: Option<SimDuration>,
-) -> ExitCode {
+pub fn run_bench(files: &[PathBuf], o: BenchOptions) -> ExitCode {
     if files.is_empty() {
         eprintln!("dctwin bench: give one or more scenario files");
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -107,18 +167,136 @@ pub fn run_bench(
             Ok(v) => v,
             Err(code) => return code,
         };
-        let r = bench_one(&v, &f.display().to_string(), duration, repeat, max_tick);
-        println!(
-            "{:<40} {:>9} {:>8} {:>9} {:>10.3} {:>11.0} {:>11.0}× {:>10.1}",
-            r.file,
-            r.entities,
-            r.gpus,
-            r.ticks,
-            r.wall_s,
-            r.ticks_per_s(),
-            r.speedup(),
-            r.peak_mib
+        let r = bench_one(&v, &f.display().to_string(), o);
+        println!("{}", row(&r));
+        print!("{}", stage_table(&r));
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// The naive reference layout: one entity per GPU, ~30 bytes of state.
+#[derive(Component, Clone, Copy)]
+struct NaiveGpu {
+    activity: f32,
+    idle_w: f32,
+    tdp_w: f32,
+    cap_w: f32,
+    power_w: f32,
+    temp_c: f32,
+    r_k_per_w: f32,
+    state: u8,
+}
+
+#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+struct NaiveTick;
+
+/// GPU updates per second of the naive layout: `n_gpus` entities, each tick one query pass
+/// for power under its cap and one for the die's exact RC step (the H100 figures of
+/// physics §1.3–1.4), single-threaded, over `ticks` ticks.
+pub fn naive_gpu_updates_per_s(n_gpus: usize, ticks: u32) -> f64 {
+    let mut world = World::new();
+    world.spawn_batch((0..n_gpus).map(|i| NaiveGpu {
+        activity: 0.8 + 0.01 * (i % 7) as f32,
+        idle_w: 75.0,
+        tdp_w: 700.0,
+        cap_w: 700.0,
+        power_w: 0.0,
+        temp_c: 60.0,
+        r_k_per_w: 0.065,
+        state: 0,
+    }));
+    let mut schedule = Schedule::new(NaiveTick);
+    schedule.set_executor(SingleThreadedExecutor::new());
+    let alpha = (-1.0_f32 / 120.0).exp();
+    schedule.add_systems(
+        (
+            |mut q: Query<&mut NaiveGpu>| {
+                for mut g in &mut q {
+                    g.power_w = (g.idle_w + (g.tdp_w - g.idle_w) * g.activity).min(g.cap_w);
+                }
+            },
+            move |mut q: Query<&mut NaiveGpu>| {
+                for mut g in &mut q {
+                    let t_ss = 25.0 + g.power_w * g.r_k_per_w;
+                    g.temp_c = t_ss + (g.temp_c - t_ss) * alpha;
+                    g.state = u8::from(g.temp_c >= 87.0);
+                }
+            },
+        )
+            .chain(),
+    );
+    schedule.run(&mut world);
+    let start = Instant::now();
+    for _ in 0..ticks {
+        schedule.run(&mut world);
+    }
+    n_gpus as f64 * f64::from(ticks) / start.elapsed().as_secs_f64().max(1e-12)
+}
+
+/// The regression guard's stored baseline (`.ci/bench-baseline.ron`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardBaseline {
+    /// Scenario measured, relative to the baseline file.
+    pub scenario: String,
+    /// Simulated time of the measurement.
+    pub duration: SimDuration,
+    /// Stored ratio: the scenario's GPU updates per second over the naive layout's.
+    pub ratio: f64,
+    /// Largest accepted fall of the ratio below `ratio`, fraction.
+    pub max_drop: f64,
+}
+
+/// Runs the regression guard of `baseline_file`; exit 1 when the ratio fell too far.
+pub fn run_guard(baseline_file: &Path) -> ExitCode {
+    let text = match std::fs::read_to_string(baseline_file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: {e}", baseline_file.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let base: GuardBaseline = match ron::from_str(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "{}:{}: error: {}\n  hint: see src/bench.rs GuardBaseline",
+                baseline_file.display(),
+                e.span.start,
+                e.code
+            );
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let scenario = baseline_file.parent().unwrap_or(Path::new(".")).join(&base.scenario);
+    let v = match load_valid(&scenario) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    // Serial loops: the guard watches the single-thread cost of a tick; interleaving the two
+    // measurements three times and keeping the best of each damps a busy machine.
+    let opts =
+        BenchOptions { duration: Some(base.duration), repeat: 1, max_tick: None, parallel: false, stages: false };
+    let (mut model, mut naive) = (0.0_f64, 0.0_f64);
+    let mut gpus = 0;
+    for _ in 0..3 {
+        let r = bench_one(&v, &base.scenario, opts);
+        gpus = r.gpus;
+        model = model.max(r.gpu_updates_per_s());
+        naive = naive.max(naive_gpu_updates_per_s(gpus.max(1), 200));
+    }
+    let ratio = model / naive.max(1e-12);
+    let floor = base.ratio * (1.0 - base.max_drop);
+    println!(
+        "bench guard: {} ({gpus} GPUs) {:.3e} GPU updates/s, naive layout {:.3e}/s: ratio {ratio:.3} (baseline {:.3}, floor {floor:.3})",
+        base.scenario, model, naive, base.ratio
+    );
+    if ratio < floor {
+        eprintln!(
+            "bench guard: the tick is {:.0} % slower relative to the reference than the baseline allows",
+            100.0 * (1.0 - ratio / base.ratio)
         );
+        return ExitCode::from(EXIT_EXPECTATION_FAILED);
     }
     ExitCode::from(EXIT_OK)
 }

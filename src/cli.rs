@@ -79,6 +79,16 @@ pub enum Command {
         /// Longest adaptive tick instead of each scenario's `max_tick`.
         #[arg(long)]
         max_tick: Option<SimDuration>,
+        /// Keep every per-rack loop on one thread (to measure what the parallel loops give).
+        #[arg(long)]
+        serial: bool,
+        /// Also print where a tick's time goes, stage by stage.
+        #[arg(long)]
+        stages: bool,
+        /// Run the CI regression guard of this baseline file instead (e.g.
+        /// .ci/bench-baseline.ron); exit 1 if the tick got slower than it allows.
+        #[arg(long, conflicts_with_all = ["files", "duration", "repeat", "max_tick", "serial", "stages"])]
+        guard: Option<PathBuf>,
     },
     /// List the built-in equipment catalog.
     Catalog,
@@ -208,9 +218,11 @@ pub fn main() -> ExitCode {
             }
             Err(code) => code,
         },
-        Command::Bench { files, duration, repeat, max_tick } => {
-            crate::bench::run_bench(&files, duration, repeat.max(1), max_tick)
-        }
+        Command::Bench { guard: Some(baseline), .. } => crate::bench::run_guard(&baseline),
+        Command::Bench { files, duration, repeat, max_tick, serial, stages, guard: None } => crate::bench::run_bench(
+            &files,
+            crate::bench::BenchOptions { duration, repeat: repeat.max(1), max_tick, parallel: !serial, stages },
+        ),
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
             println!("racks:");

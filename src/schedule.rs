@@ -180,6 +180,22 @@ impl SimRng {
     }
 }
 
+/// Whether per-rack work may be shared among the compute threads (Bevy's
+/// `ComputeTaskPool`).
+///
+/// The schedule itself stays single-threaded (one system at a time, in a fixed order); only
+/// loops over racks whose iterations are independent run in parallel, and every sum over
+/// racks is then taken in query order, so results are bit-identical with or without it.
+/// Batch runs, which already keep every core busy with one member each, turn it off.
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parallelism(pub bool);
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
 /// Sets up [`SimSchedule`]: single-threaded, ambiguities are errors, stages chained.
 #[derive(Default)]
 pub struct SchedulePlugin;
@@ -206,7 +222,50 @@ impl Plugin for SchedulePlugin {
             )
                 .chain(),
         );
+        // Timing gates around every stage (systems are added only by `enable_stage_timing`).
+        for (i, stage) in SimStep::ORDER.into_iter().enumerate() {
+            schedule.configure_sets(StageGate(i).before(stage));
+            schedule.configure_sets(StageGate(i + 1).after(stage));
+        }
         app.add_schedule(schedule);
+        app.init_resource::<Parallelism>();
+        // The pool the per-rack loops share out to (a viewer's TaskPoolPlugin may have made
+        // it already: the first one stays): one thread per core.
+        bevy::tasks::ComputeTaskPool::get_or_init(bevy::tasks::TaskPool::default);
+    }
+}
+
+/// The point between two stages of [`SimSchedule`]: gate `i` runs before stage
+/// `SimStep::ORDER[i]` and after the one before it (gate `ORDER.len()` after the last).
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StageGate(pub usize);
+
+/// Wall time spent in each stage (benchmarks only: the model never reads it).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct StageTimer {
+    last: Option<std::time::Instant>,
+    /// Seconds spent in each stage of [`SimStep::ORDER`] so far.
+    pub spent_s: [f64; SimStep::ORDER.len()],
+}
+
+impl StageTimer {
+    fn mark(&mut self, gate: usize) {
+        let now = std::time::Instant::now();
+        if gate > 0
+            && let Some(last) = self.last
+        {
+            self.spent_s[gate - 1] += (now - last).as_secs_f64();
+        }
+        self.last = Some(now);
+    }
+}
+
+/// Times every stage of the tick into a [`StageTimer`] resource (for `dctwin bench` and the
+/// criterion benches; a gate system costs tens of nanoseconds, so it is off in normal runs).
+pub fn enable_stage_timing(app: &mut App) {
+    app.init_resource::<StageTimer>();
+    for gate in 0..=SimStep::ORDER.len() {
+        app.add_systems(SimSchedule, (move |mut t: ResMut<StageTimer>| t.mark(gate)).in_set(StageGate(gate)));
     }
 }
 

@@ -46,3 +46,29 @@ fn the_output_interval_does_not_change_the_simulation() {
         std::fs::read(b.path().join("events.jsonl")).unwrap()
     );
 }
+
+#[test]
+fn sharing_rack_loops_among_threads_changes_no_bit() {
+    // Per-rack loops may run on every core; their sums are taken in query order, so a run
+    // with them spread over threads equals a run on one thread bit for bit.
+    let text = std::fs::read_to_string(file("scenarios/legacy_hall_blackwell.ron")).unwrap();
+    let v = valid_at(&text, &file("scenarios"));
+    let run = |parallel: bool| {
+        let opts = dctwin::scenario::build::BuildOptions {
+            parallel: Some(parallel),
+            keep_timeseries: true,
+            interval: Some(dctwin::units::SimDuration::from_secs(10)),
+            ..Default::default()
+        };
+        let mut done = dctwin::run::simulate(&v, opts);
+        let rows = done.app.world_mut().resource::<dctwin::metrics::Timeseries>().rows.clone();
+        (serde_json::to_string(&done.summary).unwrap(), dctwin::report::events_jsonl(&done.events), rows)
+    };
+    let (a, b) = (run(false), run(true));
+    assert!(a.0 == b.0, "summaries differ");
+    assert!(a.1 == b.1, "event logs differ");
+    assert!(
+        a.2.iter().flatten().zip(b.2.iter().flatten()).all(|(x, y)| x.to_bits() == y.to_bits()),
+        "time series differ"
+    );
+}

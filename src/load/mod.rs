@@ -569,42 +569,64 @@ pub fn gpu_power_w(idle_w: f32, tdp_w: f32, u: f32, cap_w: f32) -> f32 {
     (idle_w + (tdp_w - idle_w) * u).min(cap_w)
 }
 
+/// Every rack's power demand this tick; racks are independent, so they are shared among the
+/// compute threads where the run allows it ([`crate::schedule::Parallelism`]).
 fn compute_rack_demand(
     clock: Res<SimClock>,
     workloads: Res<Workloads>,
+    parallel: Res<crate::schedule::Parallelism>,
     mut racks: Query<(&Rack, &mut RackLoad, &mut GpuBank, &crate::thermal::RackAir)>,
 ) {
     let t = clock.mid_s();
-    for (rack, mut load, mut bank, air) in &mut racks {
-        let p = &rack.params;
-        let u = rack_activity(&workloads, rack, &mut load.noise, t);
-        let s = fan_speed(air.inlet_c);
-        let mut gpu_w = 0.0_f64;
-        if let Some(g) = &p.gpu {
-            let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
-            let bank = &mut *bank;
-            let demand = idle + (tdp - idle) * uf;
-            if bank.all_normal() {
-                // Every cap is the TDP: one value for the whole rack.
-                bank.uniform_w = Some(demand.min(tdp));
-                gpu_w = f64::from(demand.min(tdp)) * bank.len() as f64;
-            } else {
-                bank.uniform_w = None;
-                let mut sum = 0.0_f32;
-                for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
-                    *pw = demand.min(cap);
-                    sum += *pw;
-                }
-                gpu_w = f64::from(sum);
-            }
-        }
-        load.utilisation = u;
-        load.fan_speed = s;
-        load.base_kw = p.base_idle_kw + (p.base_max_kw - p.base_idle_kw) * u;
-        load.gpu_kw = gpu_w / 1_000.0;
-        load.fan_kw = p.fan_max_kw * s * s * s;
-        load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
+    let workloads = &*workloads;
+    let each =
+        move |(rack, mut load, mut bank, air): (&Rack, Mut<RackLoad>, Mut<GpuBank>, &crate::thermal::RackAir)| {
+            rack_demand(rack, &mut load, &mut bank, air.inlet_c, workloads, t);
+        };
+    if parallel.0 {
+        racks.par_iter_mut().for_each(each);
+    } else {
+        racks.iter_mut().for_each(each);
     }
+}
+
+/// One rack's activity, GPU powers under their caps, fan speed and demand at `t_run_s`
+/// (physics §1.3: `P = P_base(u) + Σ P_gpu + P_fan·s³`).
+fn rack_demand(
+    rack: &Rack,
+    load: &mut RackLoad,
+    bank: &mut GpuBank,
+    inlet_c: f64,
+    workloads: &Workloads,
+    t_run_s: f64,
+) {
+    let p = &rack.params;
+    let u = rack_activity(workloads, rack, &mut load.noise, t_run_s);
+    let s = fan_speed(inlet_c);
+    let mut gpu_w = 0.0_f64;
+    if let Some(g) = &p.gpu {
+        let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
+        let demand = idle + (tdp - idle) * uf;
+        if bank.all_normal() {
+            // Every cap is the TDP: one value for the whole rack.
+            bank.uniform_w = Some(demand.min(tdp));
+            gpu_w = f64::from(demand.min(tdp)) * bank.len() as f64;
+        } else {
+            bank.uniform_w = None;
+            let mut sum = 0.0_f32;
+            for (pw, &cap) in bank.power_w.iter_mut().zip(&bank.cap_w) {
+                *pw = demand.min(cap);
+                sum += *pw;
+            }
+            gpu_w = f64::from(sum);
+        }
+    }
+    load.utilisation = u;
+    load.fan_speed = s;
+    load.base_kw = p.base_idle_kw + (p.base_max_kw - p.base_idle_kw) * u;
+    load.gpu_kw = gpu_w / 1_000.0;
+    load.fan_kw = p.fan_max_kw * s * s * s;
+    load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
 }
 
 #[cfg(test)]

@@ -358,11 +358,14 @@ struct HallView {
     cp: f64,
 }
 
-/// Dies, heat split and airflow of every rack.
+/// Dies, heat split and airflow of every rack: each rack on its own (in parallel where the
+/// run allows it, see [`crate::schedule::Parallelism`]), then the sums in query order, so the
+/// result is the same bit for bit however the racks were shared out.
 #[allow(clippy::type_complexity)]
 fn rack_heat(
     clock: Res<SimClock>,
     index: Res<ThermalIndex>,
+    parallel: Res<crate::schedule::Parallelism>,
     mut books: ResMut<ThermalBooks>,
     mut racks: Query<(&Rack, &RackLoad, &RackSupply, &mut GpuBank, &mut RackAir)>,
     mut rows: Query<&mut Row>,
@@ -382,94 +385,25 @@ fn rack_heat(
             }
         })
         .collect();
+    let views = &views;
+    let each =
+        move |(rack, load, supply, mut bank, mut air): (&Rack, &RackLoad, &RackSupply, Mut<GpuBank>, Mut<RackAir>)| {
+            heat_one_rack(rack, load, supply, &mut bank, &mut air, &views[rack.hall_index], dt);
+        };
+    if parallel.0 {
+        racks.par_iter_mut().for_each(each);
+    } else {
+        racks.iter_mut().for_each(each);
+    }
     let mut liquid_heat = vec![0.0; views.len()];
     let mut room_heat = vec![0.0; views.len()];
     let mut sums = vec![network::RowSums::default(); index.rows.len()];
-    for (rack, load, supply, mut bank, mut air) in &mut racks {
-        let p = &rack.params;
-        let hall = views[rack.hall_index];
-        let liquid = p.liquid_cooled && hall.liquid_available;
-        air.liquid_served = liquid;
-        let powered = supply.powered;
-        // GPU sink: facility coolant on a served cold plate, the rack's own coolant on an
-        // unserved one, else inlet air.
-        air.sink_c = if liquid {
-            // Cold plates see the supply plus half the coolant's rise through the rack
-            // (physics §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
-            let flow_kg_s = hall.flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
-            let rise = if flow_kg_s > 0.0 {
-                air.heat_liquid_kw.max(0.0) * 1_000.0 / (flow_kg_s * crate::cooling::WATER_CP_J_PER_KG_K)
-            } else {
-                0.0
-            };
-            hall.coolant_c + 0.5 * rise
-        } else if p.liquid_cooled {
-            air.coolant_c
-        } else {
-            air.inlet_c
-        };
-        let mut stored_w = 0.0;
-        if let Some(g) = &p.gpu {
-            let r = if p.liquid_cooled { g.r_cold_plate_k_per_w } else { g.r_air_k_per_w };
-            let step = gpu::step_dies(&mut bank, g, r, air.sink_c, powered, dt);
-            stored_w = step.stored_j / dt;
-        }
-        let electric_kw = supply.delivered_kw;
-        let stored_kw = stored_w / 1_000.0;
-        let air_flow = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
-        air.gpu_stored_kw = stored_kw;
-        air.coolant_stored_kw = 0.0;
-        air.heat_k_w_per_k = 0.0;
-        air.l2a_g_w_per_k = 0.0;
-        air.coolant_q_w = 0.0;
-        air.coolant_t0_c = air.coolant_c;
-        if liquid {
-            air.heat_liquid_kw = p.liquid_fraction * electric_kw - stored_kw;
-            air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw;
-            air.coolant_c = hall.coolant_c;
-            air.coolant_t0_c = hall.coolant_c;
-        } else if p.liquid_cooled {
-            // Cold-plate heat into the rack's coolant; its liquid-to-air exchanger rejects it
-            // into the rack's own airflow. An exchanger cannot give the air more than
-            // ε·ṁ·c·(T_cool − T_in) with ε = 1 − e^(−UA/ṁc) (ε-NTU, air the minimum stream),
-            // so a rack whose fans were sized for its 15 % air share cannot dump its liquid
-            // heat when the facility loop fails: its coolant climbs instead.
-            // Backward Euler: C·(T' − T)/dt = Q − G·(T' − T_in), G = ε·ṁ·c, which makes the
-            // rack's heat to air affine in its own inlet: h = b − k·T_in, solved with the row.
-            let q_w = (p.liquid_fraction * electric_kw - stored_kw) * 1_000.0;
-            let c_dt = p.coolant_j_per_k / dt;
-            let c_air = air_flow * hall.cp;
-            let g = if c_air > 0.0 { c_air * (1.0 - (-p.l2a_ua_w_per_k / c_air).exp()) } else { 0.0 };
-            air.l2a_g_w_per_k = g;
-            air.coolant_q_w = q_w;
-            air.heat_liquid_kw = 0.0;
-            let direct_w = (1.0 - p.liquid_fraction) * electric_kw * 1_000.0;
-            let b = direct_w + g * (c_dt * air.coolant_c + q_w) / (c_dt + g);
-            air.heat_k_w_per_k = g * c_dt / (c_dt + g);
-            if air_flow <= 0.0 {
-                // Dark rack: its coolant cools by itself into the room (no airflow, g = 0).
-                let t1 = (c_dt * air.coolant_c + q_w) / c_dt;
-                air.coolant_stored_kw = c_dt * (t1 - air.coolant_c) / 1_000.0;
-                air.coolant_c = t1;
-                air.heat_air_kw = direct_w / 1_000.0;
-            } else {
-                // Provisional (at last tick's inlet); final once the row is solved.
-                air.heat_air_kw = (b - air.heat_k_w_per_k * air.inlet_c) / 1_000.0;
-            }
-            air.heat_b_w = b;
-        } else {
-            air.heat_liquid_kw = 0.0;
-            air.heat_air_kw = electric_kw - stored_kw;
-        }
-        air.flow_kg_s = air_flow;
-        books.rack_electric_kw += electric_kw;
-        books.gpu_stored_kw += stored_kw + air.coolant_stored_kw;
+    for (rack, _, supply, _, air) in &racks {
+        books.rack_electric_kw += supply.delivered_kw;
+        books.gpu_stored_kw += air.gpu_stored_kw + air.coolant_stored_kw;
         books.rack_liquid_kw += air.heat_liquid_kw;
         liquid_heat[rack.hall_index] += air.heat_liquid_kw;
         if air.flow_kg_s > 0.0 {
-            if air.heat_k_w_per_k == 0.0 {
-                air.heat_b_w = air.heat_air_kw * 1_000.0;
-            }
             sums[rack.row_index].add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
         } else {
             books.room_heat_kw += air.heat_air_kw;
@@ -486,6 +420,96 @@ fn rack_heat(
         if let Ok(mut row) = rows.get_mut(r) {
             row.sums = sums[i];
         }
+    }
+}
+
+/// One rack's dies, heat split and airflow for a tick of `dt` s (see [`rack_heat`]).
+fn heat_one_rack(
+    rack: &Rack,
+    load: &RackLoad,
+    supply: &RackSupply,
+    bank: &mut GpuBank,
+    air: &mut RackAir,
+    hall: &HallView,
+    dt: f64,
+) {
+    let p = &rack.params;
+    let liquid = p.liquid_cooled && hall.liquid_available;
+    air.liquid_served = liquid;
+    let powered = supply.powered;
+    // GPU sink: facility coolant on a served cold plate, the rack's own coolant on an
+    // unserved one, else inlet air.
+    air.sink_c = if liquid {
+        // Cold plates see the supply plus half the coolant's rise through the rack
+        // (physics §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
+        let flow_kg_s = hall.flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
+        let rise = if flow_kg_s > 0.0 {
+            air.heat_liquid_kw.max(0.0) * 1_000.0 / (flow_kg_s * crate::cooling::WATER_CP_J_PER_KG_K)
+        } else {
+            0.0
+        };
+        hall.coolant_c + 0.5 * rise
+    } else if p.liquid_cooled {
+        air.coolant_c
+    } else {
+        air.inlet_c
+    };
+    let mut stored_w = 0.0;
+    if let Some(g) = &p.gpu {
+        let r = if p.liquid_cooled { g.r_cold_plate_k_per_w } else { g.r_air_k_per_w };
+        let step = gpu::step_dies(bank, g, r, air.sink_c, powered, dt);
+        stored_w = step.stored_j / dt;
+    }
+    let electric_kw = supply.delivered_kw;
+    let stored_kw = stored_w / 1_000.0;
+    let air_flow = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
+    air.gpu_stored_kw = stored_kw;
+    air.coolant_stored_kw = 0.0;
+    air.heat_k_w_per_k = 0.0;
+    air.l2a_g_w_per_k = 0.0;
+    air.coolant_q_w = 0.0;
+    air.coolant_t0_c = air.coolant_c;
+    if liquid {
+        air.heat_liquid_kw = p.liquid_fraction * electric_kw - stored_kw;
+        air.heat_air_kw = (1.0 - p.liquid_fraction) * electric_kw;
+        air.coolant_c = hall.coolant_c;
+        air.coolant_t0_c = hall.coolant_c;
+    } else if p.liquid_cooled {
+        // Cold-plate heat into the rack's coolant; its liquid-to-air exchanger rejects it
+        // into the rack's own airflow. An exchanger cannot give the air more than
+        // ε·ṁ·c·(T_cool − T_in) with ε = 1 − e^(−UA/ṁc) (ε-NTU, air the minimum stream),
+        // so a rack whose fans were sized for its 15 % air share cannot dump its liquid
+        // heat when the facility loop fails: its coolant climbs instead.
+        // Backward Euler: C·(T' − T)/dt = Q − G·(T' − T_in), G = ε·ṁ·c, which makes the
+        // rack's heat to air affine in its own inlet: h = b − k·T_in, solved with the row.
+        let q_w = (p.liquid_fraction * electric_kw - stored_kw) * 1_000.0;
+        let c_dt = p.coolant_j_per_k / dt;
+        let c_air = air_flow * hall.cp;
+        let g = if c_air > 0.0 { c_air * (1.0 - (-p.l2a_ua_w_per_k / c_air).exp()) } else { 0.0 };
+        air.l2a_g_w_per_k = g;
+        air.coolant_q_w = q_w;
+        air.heat_liquid_kw = 0.0;
+        let direct_w = (1.0 - p.liquid_fraction) * electric_kw * 1_000.0;
+        let b = direct_w + g * (c_dt * air.coolant_c + q_w) / (c_dt + g);
+        air.heat_k_w_per_k = g * c_dt / (c_dt + g);
+        if air_flow <= 0.0 {
+            // Dark rack: its coolant cools by itself into the room (no airflow, g = 0).
+            let t1 = (c_dt * air.coolant_c + q_w) / c_dt;
+            air.coolant_stored_kw = c_dt * (t1 - air.coolant_c) / 1_000.0;
+            air.coolant_c = t1;
+            air.heat_air_kw = direct_w / 1_000.0;
+        } else {
+            // Provisional (at last tick's inlet); final once the row is solved.
+            air.heat_air_kw = (b - air.heat_k_w_per_k * air.inlet_c) / 1_000.0;
+        }
+        air.heat_b_w = b;
+    } else {
+        air.heat_liquid_kw = 0.0;
+        air.heat_air_kw = electric_kw - stored_kw;
+    }
+    air.flow_kg_s = air_flow;
+    if air.flow_kg_s > 0.0 && air.heat_k_w_per_k == 0.0 {
+        air.heat_b_w = air.heat_air_kw * 1_000.0;
     }
 }
 
@@ -604,6 +628,7 @@ fn rack_inlets(
     mut rows: Query<&mut Row>,
     mut racks: Query<(&Rack, &mut RackAir)>,
     outdoor: Res<crate::weather::Outdoor>,
+    parallel: Res<crate::schedule::Parallelism>,
 ) {
     let dt = clock.dt_s();
     let t = clock.t_s();
@@ -629,8 +654,9 @@ fn rack_inlets(
         row.hot_c = th;
         row_state.push((row.cold_c, th, row.response));
     }
-    let mut stats = vec![(f64::NEG_INFINITY, 0.0_f64, 0usize); index.halls.len()];
-    for (rack, mut a) in &mut racks {
+    // Each rack on its own (in parallel where allowed), then logging and sums in query order.
+    let (views, row_state) = (&views, &row_state);
+    let each = move |(rack, mut a): (&Rack, Mut<RackAir>)| {
         let view = &views[rack.hall_index];
         if a.flow_kg_s <= 0.0 {
             // A dark rack: no airflow through it, nothing to protect; it sits in room air.
@@ -638,7 +664,7 @@ fn rack_inlets(
             a.exhaust_c = view.room_c;
             a.exposure.current = None;
             a.temperature_band = None;
-            continue;
+            return;
         }
         let (tc, th, resp) = row_state[rack.row_index];
         let rho = resp.share(a.recirculation);
@@ -654,16 +680,29 @@ fn rack_inlets(
             let t1 = (c_dt * a.coolant_t0_c + a.coolant_q_w + g * inlet) / (c_dt + g);
             a.coolant_stored_kw = c_dt * (t1 - a.coolant_t0_c) / 1_000.0;
             a.coolant_c = t1;
+        }
+        let (band, in_h1) = view.classifier.classify(inlet);
+        a.exposure.add(band, in_h1, dt);
+        a.exposure.current = Some(band);
+    };
+    if parallel.0 {
+        racks.par_iter_mut().for_each(each);
+    } else {
+        racks.iter_mut().for_each(each);
+    }
+    let mut stats = vec![(f64::NEG_INFINITY, 0.0_f64, 0usize); index.halls.len()];
+    for (rack, mut a) in &mut racks {
+        if a.flow_kg_s <= 0.0 {
+            continue;
+        }
+        if a.l2a_g_w_per_k > 0.0 {
             books.gpu_stored_kw += a.coolant_stored_kw;
         }
         books.rack_air_kw += a.heat_air_kw;
-        let (band, in_h1) = views[rack.hall_index].classifier.classify(inlet);
-        a.exposure.add(band, in_h1, dt);
-        a.exposure.current = Some(band);
-        let before = a.temperature_band;
+        let inlet = a.inlet_c;
         let now = ashrae::temperature_band(inlet);
-        if before != Some(now) {
-            log_band_change(&mut log, t, &rack.id, before, now, inlet);
+        if a.temperature_band != Some(now) {
+            log_band_change(&mut log, t, &rack.id, a.temperature_band, now, inlet);
             a.temperature_band = Some(now);
         }
         let s = &mut stats[rack.hall_index];

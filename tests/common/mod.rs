@@ -82,7 +82,12 @@ pub fn data_with(name: &str, edits: &[(&str, &str)]) -> String {
 
 /// Parses and validates scenario text through the library, as `dctwin run` does.
 pub fn valid(text: &str) -> dctwin::scenario::validate::ValidScenario {
-    let loaded = dctwin::scenario::load::parse_str(text, "test.ron", &root().join("tests/data")).expect("parses");
+    valid_at(text, &root().join("tests/data"))
+}
+
+/// [`valid`] for a scenario whose relative paths (weather files) start at `base_dir`.
+pub fn valid_at(text: &str, base_dir: &Path) -> dctwin::scenario::validate::ValidScenario {
+    let loaded = dctwin::scenario::load::parse_str(text, "test.ron", base_dir).expect("parses");
     dctwin::scenario::validate::validate(loaded).unwrap_or_else(|e| panic!("scenario is valid: {e}"))
 }
 
