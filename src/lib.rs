@@ -29,6 +29,7 @@ pub mod cli;
 pub mod cooling;
 pub mod events;
 pub mod fuel;
+pub mod live;
 pub mod load;
 pub mod metrics;
 pub mod noise;
