@@ -91,6 +91,10 @@ pub enum Command {
         /// Also render the charts and HTML report into DIR/report.
         #[arg(long)]
         report: bool,
+        /// Exit 0 even when expectations fail (studies where failures are the data, and shards
+        /// whose scheduler would retry a failing task); bad input still exits 2.
+        #[arg(long)]
+        allow_failures: bool,
         /// No progress bar or summary table.
         #[arg(long, short)]
         quiet: bool,
@@ -105,6 +109,9 @@ pub enum Command {
         /// Also render the charts and HTML report into OUT/report.
         #[arg(long)]
         report: bool,
+        /// Exit 0 even when expectations fail.
+        #[arg(long)]
+        allow_failures: bool,
     },
     /// Render charts (PNG) and an HTML page from the results of a run or a batch.
     Report {
@@ -240,10 +247,13 @@ pub fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Bench { files, duration, repeat } => crate::bench::run_bench(&files, duration, repeat.max(1)),
-        Command::Batch { sweep, out, threads, shard, report, quiet } => {
-            batch_command(&sweep, out, threads, shard.as_deref(), report, quiet)
+        Command::Batch { sweep, out, threads, shard, report, allow_failures, quiet } => {
+            let opts = BatchFlags { report, allow_failures, quiet };
+            batch_command(&sweep, out, threads, shard.as_deref(), opts)
         }
-        Command::Merge { dirs, out, report } => merge_command(&dirs, &out, report),
+        Command::Merge { dirs, out, report, allow_failures } => {
+            merge_command(&dirs, &out, BatchFlags { report, allow_failures, quiet: false })
+        }
         Command::Report { dir, out, svg } => {
             let out = out.unwrap_or_else(|| dir.join("report"));
             report_command(&dir, &out, svg)
@@ -280,15 +290,25 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Exit code of a finished batch: 1 when any member failed an expectation.
-fn batch_exit(members: &[crate::batch::results::MemberResult]) -> ExitCode {
+/// Switches shared by `batch` and `merge`.
+#[derive(Clone, Copy, Debug)]
+struct BatchFlags {
+    /// Render the report too.
+    report: bool,
+    /// Exit 0 even when expectations fail.
+    allow_failures: bool,
+    /// No progress bar or summary.
+    quiet: bool,
+}
+
+/// Exit code of a finished batch: 1 when any member failed an expectation (unless allowed).
+fn batch_exit(members: &[crate::batch::results::MemberResult], allow_failures: bool) -> ExitCode {
     let failed = members.iter().filter(|m| !m.passed).count();
     if failed == 0 {
-        ExitCode::from(EXIT_OK)
-    } else {
-        eprintln!("{failed} of {} members failed an expectation (see summary.md, junit.xml)", members.len());
-        ExitCode::from(EXIT_EXPECTATION_FAILED)
+        return ExitCode::from(EXIT_OK);
     }
+    eprintln!("{failed} of {} members failed an expectation (see summary.md, junit.xml)", members.len());
+    ExitCode::from(if allow_failures { EXIT_OK } else { EXIT_EXPECTATION_FAILED })
 }
 
 /// `dctwin batch`.
@@ -297,10 +317,10 @@ fn batch_command(
     out: Option<PathBuf>,
     threads: Option<usize>,
     shard: Option<&str>,
-    report: bool,
-    quiet: bool,
+    flags: BatchFlags,
 ) -> ExitCode {
     use crate::batch::{results, run, sweep};
+    let BatchFlags { report, allow_failures, quiet } = flags;
     let bad = |msg: String| {
         eprintln!("{msg}");
         ExitCode::from(EXIT_BAD_INPUT)
@@ -359,11 +379,11 @@ fn batch_command(
     if report && let Err(code) = report_quietly(&dir) {
         return code;
     }
-    batch_exit(&members)
+    batch_exit(&members, allow_failures)
 }
 
 /// `dctwin merge`.
-fn merge_command(dirs: &[PathBuf], out: &Path, report: bool) -> ExitCode {
+fn merge_command(dirs: &[PathBuf], out: &Path, flags: BatchFlags) -> ExitCode {
     let (manifest, members) = match crate::batch::merge::merge(dirs) {
         Ok(m) => m,
         Err(e) => {
@@ -376,10 +396,12 @@ fn merge_command(dirs: &[PathBuf], out: &Path, report: bool) -> ExitCode {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     println!("merged {} members of \"{}\" into {}/", members.len(), manifest.sweep, out.display());
-    if report && let Err(code) = report_quietly(out) {
+    if flags.report
+        && let Err(code) = report_quietly(out)
+    {
         return code;
     }
-    batch_exit(&members)
+    batch_exit(&members, flags.allow_failures)
 }
 
 fn report_quietly(dir: &Path) -> Result<(), ExitCode> {

@@ -555,7 +555,11 @@ impl Sweep {
 
     /// Maps a position in a member's text back to the base file or the sweep file.
     fn map_pos(&self, m: &Member, pos: TextPos) -> (String, TextPos) {
-        let offset = offset_of(&m.text, pos);
+        let mut offset = offset_of(&m.text, pos);
+        // The parser may point at the blank before a token: move on to the token.
+        while m.text.as_bytes().get(offset).is_some_and(|b| b.is_ascii_whitespace()) {
+            offset += 1;
+        }
         let mut start = 0;
         for &(len, origin) in &m.runs {
             if offset < start + len || start + len == m.text.len() {

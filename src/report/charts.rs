@@ -218,7 +218,9 @@ fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) -> Draw
     let n_ser = c.series.len().max(1);
     let top =
         c.bars.iter().flatten().flatten().map(|b| b.interval.map_or(b.value, |i| i.1).max(b.value)).fold(0.0, f64::max);
-    let (_, y1) = padded(0.0, top, true);
+    /// Head room above the tallest bar for the legend, as a share of its height.
+    const LEGEND_ROOM: f64 = 0.25;
+    let (_, y1) = padded(0.0, if n_ser > 1 { top * (1.0 + LEGEND_ROOM) } else { top }, true);
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, (FAMILY, 22))
         .margin(12)
@@ -266,7 +268,7 @@ fn bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) -> Draw
             .label_font((FAMILY, 14))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(err)?;
     }
@@ -297,30 +299,28 @@ fn heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &HeatMap) -> DrawR
     for (area, (name, rows, cells)) in panels.iter().zip(&c.panels) {
         let n_pos = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
         let n_rows = rows.len().max(1);
+        // Cells are centred on whole numbers, so the axis labels fall on them.
         let mut chart = ChartBuilder::on(area)
             .caption(name, (FAMILY, 16))
             .margin(8)
             .x_label_area_size(35)
             .y_label_area_size(55)
-            .build_cartesian_2d(0.0..n_pos as f64, 0.0..n_rows as f64)
+            .build_cartesian_2d(-0.5..n_pos as f64 - 0.5, -0.5..n_rows as f64 - 0.5)
             .map_err(err)?;
         let row_labels = rows.clone();
+        let whole = |v: f64| (v - v.round()).abs() < 1e-6 && v.round() >= 0.0;
         let y_fmt = move |y: &f64| {
-            let k = n_rows as f64 - y - 0.5;
-            let i = k.round();
-            if (k - i).abs() < 0.01 && i >= 0.0 {
-                row_labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
+            let k = n_rows as f64 - 1.0 - y;
+            if whole(k) { row_labels.get(k.round() as usize).cloned().unwrap_or_default() } else { String::new() }
         };
+        let x_fmt = move |x: &f64| if whole(*x) { format!("{}", x.round() as i64 + 1) } else { String::new() };
         chart
             .configure_mesh()
             .disable_mesh()
             .x_desc("rack position")
-            .x_labels(n_pos.min(12))
-            .x_label_formatter(&|x| format!("{:.0}", x + 0.5))
-            .y_labels(n_rows * 2 + 1)
+            .x_labels(n_pos.min(24))
+            .x_label_formatter(&x_fmt)
+            .y_labels(n_rows.min(24))
             .y_label_formatter(&y_fmt)
             .label_style((FAMILY, 12))
             .draw()
@@ -328,9 +328,9 @@ fn heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &HeatMap) -> DrawR
         let rects = cells.iter().enumerate().flat_map(|(r, row)| {
             row.iter().enumerate().filter_map(move |(p, v)| {
                 let v = (*v)?;
-                let y = (n_rows - 1 - r) as f64;
+                let (x, y) = (p as f64, (n_rows - 1 - r) as f64);
                 Some(Rectangle::new(
-                    [(p as f64 + 0.04, y + 0.06), (p as f64 + 0.96, y + 0.94)],
+                    [(x - 0.46, y - 0.44), (x + 0.46, y + 0.44)],
                     heat_color((v - lo) / (hi - lo)).filled(),
                 ))
             })
