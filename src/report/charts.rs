@@ -92,8 +92,19 @@ pub struct HeatMap {
     pub title: String,
     /// Unit of the values.
     pub unit: String,
-    /// Panels: name, row labels (top to bottom), `cells[row][position]`.
-    pub panels: Vec<(String, Vec<String>, Vec<Vec<Option<f64>>>)>,
+    /// Panels, side by side.
+    pub panels: Vec<HeatPanel>,
+}
+
+/// One panel of a heat map (a hall).
+#[derive(Clone, Debug)]
+pub struct HeatPanel {
+    /// Panel title.
+    pub name: String,
+    /// Row labels, top to bottom.
+    pub rows: Vec<String>,
+    /// `cells[row][position]`.
+    pub cells: Vec<Vec<Option<f64>>>,
 }
 
 /// A chart to draw.
@@ -290,13 +301,13 @@ fn heat_color(t: f64) -> RGBColor {
 }
 
 fn heat<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &HeatMap) -> DrawResult {
-    let values = c.panels.iter().flat_map(|p| p.2.iter().flatten().flatten().copied());
+    let values = c.panels.iter().flat_map(|p| p.cells.iter().flatten().flatten().copied());
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo.min(0.0), lo.max(0.0) + 1.0) };
     let titled = root.titled(&c.title, (FAMILY, 22)).map_err(err)?;
     let (body, legend) = titled.split_horizontally(titled.dim_in_pixel().0.saturating_sub(110));
     let panels = body.split_evenly((1, c.panels.len().max(1)));
-    for (area, (name, rows, cells)) in panels.iter().zip(&c.panels) {
+    for (area, HeatPanel { name, rows, cells }) in panels.iter().zip(&c.panels) {
         let n_pos = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
         let n_rows = rows.len().max(1);
         // Cells are centred on whole numbers, so the axis labels fall on them.
@@ -416,11 +427,11 @@ mod tests {
         let heat = Chart::Heat(HeatMap {
             title: "h".into(),
             unit: "°C".into(),
-            panels: vec![(
-                "hall".into(),
-                vec!["R01".into(), "R02".into()],
-                vec![vec![Some(20.0), Some(25.0)], vec![None, Some(30.0)]],
-            )],
+            panels: vec![HeatPanel {
+                name: "hall".into(),
+                rows: vec!["R01".into(), "R02".into()],
+                cells: vec![vec![Some(20.0), Some(25.0)], vec![None, Some(30.0)]],
+            }],
         });
         for c in [sample_lines(), bars, heat] {
             assert_eq!(png_size(&png(&c, (500, 300)).unwrap()), Some((500, 300)));

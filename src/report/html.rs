@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::charts::{self, Bar, BarChart, Chart, DEFAULT_SIZE_PX, HeatMap, LineChart, Series};
+use super::charts::{self, Bar, BarChart, Chart, DEFAULT_SIZE_PX, HeatMap, HeatPanel, LineChart, Series};
 use super::write_atomic;
 use crate::batch::results::{GroupStats, Manifest, short};
 
@@ -245,11 +245,14 @@ fn fig(stem: &str, caption: &str, chart: Chart) -> Figure {
     Figure { stem: stem.into(), caption: caption.into(), chart }
 }
 
+/// A hall's rows: label and the inlet per position.
+type HallRows = Vec<(String, Vec<Option<f64>>)>;
+
 /// The heat map of `inlets_worst.csv`, and the time of the snapshot.
 fn heat_map(path: &Path) -> Result<(Chart, f64), ReportError> {
     let mut r = csv::Reader::from_path(path).map_err(|e| io_err(path, e))?;
     // hall → row label → position → value
-    let mut halls: Vec<(String, Vec<(String, Vec<Option<f64>>)>)> = Vec::new();
+    let mut halls: Vec<(String, HallRows)> = Vec::new();
     let mut t_s = 0.0;
     for rec in r.records() {
         let rec = rec.map_err(|e| io_err(path, e))?;
@@ -281,7 +284,7 @@ fn heat_map(path: &Path) -> Result<(Chart, f64), ReportError> {
     }
     /// Halls drawn side by side at most (the hottest ones).
     const MAX_PANELS: usize = 4;
-    let hottest = |h: &(String, Vec<(String, Vec<Option<f64>>)>)| {
+    let hottest = |h: &(String, HallRows)| {
         h.1.iter().flat_map(|r| r.1.iter().flatten()).copied().fold(f64::NEG_INFINITY, f64::max)
     };
     halls.sort_by(|a, b| hottest(b).total_cmp(&hottest(a)));
@@ -291,7 +294,7 @@ fn heat_map(path: &Path) -> Result<(Chart, f64), ReportError> {
         .map(|(name, rows)| {
             let labels = rows.iter().map(|r| r.0.clone()).collect();
             let cells = rows.into_iter().map(|r| r.1).collect();
-            (name, labels, cells)
+            HeatPanel { name, rows: labels, cells }
         })
         .collect();
     Ok((

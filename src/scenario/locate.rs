@@ -33,10 +33,9 @@ fn parse_path(path: &str) -> Vec<Seg> {
         }
         if let Some(r) = rest.strip_prefix('[') {
             // A quoted key may itself contain `]` (`set["events[1].at"]`): it ends at `"]`.
-            let end = if r.starts_with('"') {
-                r[1..].find("\"]").map_or(r.len(), |e| e + 2)
-            } else {
-                r.find(']').unwrap_or(r.len())
+            let end = match r.strip_prefix('"') {
+                Some(quoted) => quoted.find("\"]").map_or(r.len(), |e| e + 2),
+                None => r.find(']').unwrap_or(r.len()),
             };
             let inner = &r[..end];
             if let Ok(i) = inner.parse::<usize>() {
