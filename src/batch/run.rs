@@ -124,12 +124,7 @@ pub fn check_members(sweep: &Sweep, indices: &[usize], threads: usize) -> Result
     let checked = par_map(indices, threads, |&i| {
         let m = sweep.member(i)?;
         let v = sweep.validate_member(&m)?;
-        Ok::<_, SweepError>(
-            v.warnings
-                .iter()
-                .map(|w| w.display_in(&sweep.base_file.display().to_string()).to_string())
-                .collect::<Vec<_>>(),
-        )
+        Ok::<_, SweepError>(v.warnings.iter().map(|w| sweep.render_warning(&m, w)).collect::<Vec<_>>())
     });
     let bad: Vec<&SweepError> = checked.iter().filter_map(|r| r.as_ref().err()).collect();
     if let Some(first) = bad.first() {
@@ -142,7 +137,7 @@ pub fn check_members(sweep: &Sweep, indices: &[usize], threads: usize) -> Result
     }
     let mut warnings: BTreeMap<String, usize> = BTreeMap::new();
     for w in checked.into_iter().flatten().flatten() {
-        *warnings.entry(w.replacen("error:", "warning:", 1)).or_default() += 1;
+        *warnings.entry(w).or_default() += 1;
     }
     for (w, n) in warnings {
         eprintln!("{w}\n  (in {n} of {} members)", indices.len());
