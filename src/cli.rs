@@ -90,6 +90,57 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["files", "duration", "repeat", "max_tick", "serial", "stages"])]
         guard: Option<PathBuf>,
     },
+    /// Run every member of a sweep (grid and Monte Carlo) in parallel; write per-member rows,
+    /// percentiles, failure probabilities, JUnit XML and a Markdown summary.
+    Batch {
+        /// Sweep file (RON).
+        sweep: PathBuf,
+        /// Output directory (default results/<sweep name>); a shard writes to DIR/shard-K-of-N.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run only members with index ≡ K (mod N): `K/N`, or `auto/N` to read K from
+        /// JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Also render the charts and HTML report into DIR/report.
+        #[arg(long)]
+        report: bool,
+        /// Exit 0 even when expectations fail (studies where failures are the data, and shards
+        /// whose scheduler would retry a failing task); bad input still exits 2.
+        #[arg(long)]
+        allow_failures: bool,
+        /// No progress bar or summary table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the outputs of shards into the outputs of the whole sweep.
+    Merge {
+        /// Shard directories (or directories holding shard-* directories).
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also render the charts and HTML report into OUT/report.
+        #[arg(long)]
+        report: bool,
+        /// Exit 0 even when expectations fail.
+        #[arg(long)]
+        allow_failures: bool,
+    },
+    /// Render charts (PNG) and an HTML page from the results of a run or a batch.
+    Report {
+        /// Output directory of `dctwin run` or `dctwin batch`/`merge`.
+        dir: PathBuf,
+        /// Where to write the report (default DIR/report).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write each chart as SVG.
+        #[arg(long)]
+        svg: bool,
+    },
     /// List the built-in equipment catalog.
     Catalog,
     /// Write a synthetic weather year as an EPW file.
@@ -223,6 +274,17 @@ pub fn main() -> ExitCode {
             &files,
             crate::bench::BenchOptions { duration, repeat: repeat.max(1), max_tick, parallel: !serial, stages },
         ),
+        Command::Batch { sweep, out, threads, shard, report, allow_failures, quiet } => {
+            let opts = BatchFlags { report, allow_failures, quiet };
+            batch_command(&sweep, out, threads, shard.as_deref(), opts)
+        }
+        Command::Merge { dirs, out, report, allow_failures } => {
+            merge_command(&dirs, &out, BatchFlags { report, allow_failures, quiet: false })
+        }
+        Command::Report { dir, out, svg } => {
+            let out = out.unwrap_or_else(|| dir.join("report"));
+            report_command(&dir, &out, svg)
+        }
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
             println!("racks:");
@@ -251,6 +313,147 @@ pub fn main() -> ExitCode {
                     ExitCode::from(EXIT_BAD_INPUT)
                 }
             }
+        }
+    }
+}
+
+/// Switches shared by `batch` and `merge`.
+#[derive(Clone, Copy, Debug)]
+struct BatchFlags {
+    /// Render the report too.
+    report: bool,
+    /// Exit 0 even when expectations fail.
+    allow_failures: bool,
+    /// No progress bar or summary.
+    quiet: bool,
+}
+
+/// Exit code of a finished batch: 1 when any member failed an expectation (unless allowed).
+fn batch_exit(members: &[crate::batch::results::MemberResult], allow_failures: bool) -> ExitCode {
+    let failed = members.iter().filter(|m| !m.passed).count();
+    if failed == 0 {
+        return ExitCode::from(EXIT_OK);
+    }
+    eprintln!("{failed} of {} members failed an expectation (see summary.md, junit.xml)", members.len());
+    ExitCode::from(if allow_failures { EXIT_OK } else { EXIT_EXPECTATION_FAILED })
+}
+
+/// `dctwin batch`.
+fn batch_command(
+    sweep_file: &Path,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    shard: Option<&str>,
+    flags: BatchFlags,
+) -> ExitCode {
+    use crate::batch::{results, run, sweep};
+    let BatchFlags { report, allow_failures, quiet } = flags;
+    let bad = |msg: String| {
+        eprintln!("{msg}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    let shard = match shard.map(|s| run::parse_shard(s, |k| std::env::var(k).ok())).transpose() {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    let threads = match threads {
+        Some(0) => return bad("--threads must be at least 1".into()),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let sweep = match sweep::load_sweep(sweep_file) {
+        Ok(s) => s,
+        Err(e) => return bad(e.to_string()),
+    };
+    let manifest = run::manifest(&sweep, shard);
+    let indices = manifest.indices();
+    let mut dir = out.unwrap_or_else(|| default_out_dir(sweep_file));
+    if let Some(s) = manifest.shard {
+        dir = dir.join(format!("shard-{}-of-{}", s.index, s.count));
+    }
+    if !quiet {
+        println!(
+            "dctwin batch: {} — {} of {} members on {threads} thread(s)",
+            sweep.spec.name,
+            indices.len(),
+            manifest.members
+        );
+    }
+    let (members, speed) = match run::run_members(&sweep, &indices, threads, quiet) {
+        Ok(r) => r,
+        Err(e) => return bad(e.to_string()),
+    };
+    let stats = match results::write_outputs(&dir, &manifest, &members) {
+        Ok(s) => s,
+        Err(e) => {
+            return bad(format!(
+                "{}: cannot write results: {e}\n  hint: choose another directory with --out",
+                dir.display()
+            ));
+        }
+    };
+    if !quiet {
+        print!("{}", crate::batch::results::summary_md(&manifest, &members, &stats));
+    }
+    println!(
+        "results in {}/ (members.csv, stats.csv, probabilities.csv, junit.xml, summary.md) — {} members in {:.1} s wall on {} thread(s): {:.0} members/min",
+        dir.display(),
+        speed.members,
+        speed.wall_s,
+        speed.threads,
+        speed.members_per_min()
+    );
+    if report && let Err(code) = report_quietly(&dir) {
+        return code;
+    }
+    batch_exit(&members, allow_failures)
+}
+
+/// `dctwin merge`.
+fn merge_command(dirs: &[PathBuf], out: &Path, flags: BatchFlags) -> ExitCode {
+    let (manifest, members) = match crate::batch::merge::merge(dirs) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if let Err(e) = crate::batch::results::write_outputs(out, &manifest, &members) {
+        eprintln!("{}: cannot write results: {e}\n  hint: choose another directory with --out", out.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    println!("merged {} members of \"{}\" into {}/", members.len(), manifest.sweep, out.display());
+    if flags.report
+        && let Err(code) = report_quietly(out)
+    {
+        return code;
+    }
+    batch_exit(&members, flags.allow_failures)
+}
+
+fn report_quietly(dir: &Path) -> Result<(), ExitCode> {
+    match crate::report::html::report(dir, &dir.join("report"), false) {
+        Ok(w) => {
+            println!("report: {} ({} charts)", w.index.display(), w.images.len());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Err(ExitCode::from(EXIT_BAD_INPUT))
+        }
+    }
+}
+
+/// `dctwin report`.
+fn report_command(dir: &Path, out: &Path, svg: bool) -> ExitCode {
+    match crate::report::html::report(dir, out, svg) {
+        Ok(w) => {
+            println!("report: {} ({} images)", w.index.display(), w.images.len());
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_BAD_INPUT)
         }
     }
 }

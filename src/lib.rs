@@ -17,12 +17,14 @@
 //! | [`metrics`] | energy books, KPIs, time series, expectations | [`metrics::MetricsPlugin`] |
 //!
 //! Outside the model: [`scenario`] (RON files in, validated world out), [`run`] and
-//! [`report`] (headless runs and their results), [`cli`] (the `dctwin` command).
+//! [`report`] (headless runs, their results and charts), [`batch`] (sweeps, Monte Carlo,
+//! shards, CI reports), [`cli`] (the `dctwin` command).
 //! Physics references: `physics.md` section numbers are cited in each module.
 
 #![forbid(unsafe_code)]
 
 pub mod adaptive;
+pub mod batch;
 pub mod bench;
 pub mod catalog;
 pub mod cli;

@@ -44,7 +44,13 @@ pub struct Finished {
 
 /// Builds and runs a scenario to its end.
 pub fn simulate(v: &ValidScenario, opts: BuildOptions) -> Finished {
+    simulate_with(v, opts, |_| {})
+}
+
+/// Builds a scenario, lets `setup` add observers to the app, and runs it to its end.
+pub fn simulate_with(v: &ValidScenario, opts: BuildOptions, setup: impl FnOnce(&mut App)) -> Finished {
     let mut app = build_app(v, opts);
+    setup(&mut app);
     let start = Instant::now();
     let ticks = run_to_end(app.world_mut());
     let wall_s = start.elapsed().as_secs_f64();
@@ -63,14 +69,15 @@ pub struct RunToDisk {
     pub build: BuildOptions,
 }
 
-/// Runs a scenario and writes `timeseries.csv`, `events.jsonl` and `summary.json` to
-/// `out_dir`, each atomically.
+/// Runs a scenario and writes `timeseries.csv`, `events.jsonl`, `summary.json` and
+/// `inlets_worst.csv` (every rack's inlet when the hottest one peaked) to `out_dir`, each
+/// atomically.
 pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> io::Result<Finished> {
     std::fs::create_dir_all(&opts.out_dir)?;
     let ts_path = opts.out_dir.join("timeseries.csv");
     let sink = SharedSink(Arc::new(Mutex::new(AtomicFile::create(&ts_path)?)));
     opts.build.timeseries_sink = Some(Box::new(sink.clone()));
-    let mut done = simulate(v, opts.build);
+    let mut done = simulate_with(v, opts.build, crate::report::worst::install);
     let ts_error = {
         let mut ts = done.app.world_mut().resource_mut::<Timeseries>();
         ts.sink = None;
@@ -84,6 +91,8 @@ pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> io::Result<Finishe
     write_atomic(&opts.out_dir.join("events.jsonl"), events_jsonl(&done.events).as_bytes())?;
     let json = serde_json::to_string_pretty(&done.summary).map_err(io::Error::other)?;
     write_atomic(&opts.out_dir.join("summary.json"), json.as_bytes())?;
+    let worst = crate::report::worst::inlets_csv(done.app.world().resource::<crate::report::worst::WorstInlets>());
+    write_atomic(&opts.out_dir.join("inlets_worst.csv"), worst.as_bytes())?;
     Ok(done)
 }
 

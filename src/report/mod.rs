@@ -1,9 +1,14 @@
 //! Results on disk and on the terminal: `timeseries.csv`, `events.jsonl`, `summary.json`,
-//! the printed timeline and summary table.
+//! the printed timeline and summary table; charts and the HTML report page ([`charts`],
+//! [`html`]) and the worst-moment rack inlets ([`worst`]).
 //!
 //! Files are written atomically: each is written in full to a temporary file in the output
 //! directory and renamed over the old one only when complete, so a failed or interrupted run
 //! never leaves a half-written result and never destroys the previous one.
+
+pub mod charts;
+pub mod html;
+pub mod worst;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -32,7 +32,11 @@ fn parse_path(path: &str) -> Vec<Seg> {
             continue;
         }
         if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']').unwrap_or(r.len());
+            // A quoted key may itself contain `]` (`set["events[1].at"]`): it ends at `"]`.
+            let end = match r.strip_prefix('"') {
+                Some(quoted) => quoted.find("\"]").map_or(r.len(), |e| e + 2),
+                None => r.find(']').unwrap_or(r.len()),
+            };
             let inner = &r[..end];
             if let Ok(i) = inner.parse::<usize>() {
                 segs.push(Seg::Index(i));
@@ -183,9 +187,14 @@ impl<'a> Cursor<'a> {
                 if self.i == start {
                     self.i += 1;
                 }
+                // A group right after the name belongs to it; otherwise the value ends at the
+                // name (not after the blanks or comments that follow it).
+                let end = self.i;
                 self.skip_ws();
                 if self.peek() == Some(b'(') {
                     self.skip_group();
+                } else {
+                    self.i = end;
                 }
             }
             None => {}
@@ -319,11 +328,9 @@ pub fn position_of(src: &str, offset: usize) -> TextPos {
     TextPos { line, col }
 }
 
-/// Where the value at `path` starts in `src` (or the deepest existing part of it).
-pub fn locate(src: &str, path: &str) -> TextPos {
-    let mut c = Cursor { src: src.as_bytes(), i: 0 };
+/// Skips RON `#![enable(...)]` attributes and blanks at the start of a file.
+fn skip_preamble(c: &mut Cursor) {
     c.skip_ws();
-    // Skip RON `#![enable(...)]` attributes.
     while c.src[c.i..].starts_with(b"#!") {
         while let Some(ch) = c.peek() {
             c.i += 1;
@@ -333,11 +340,31 @@ pub fn locate(src: &str, path: &str) -> TextPos {
         }
         c.skip_ws();
     }
-    let mut found = c.i;
-    for seg in parse_path(path) {
+}
+
+/// How far a path was followed in the text.
+struct Walk {
+    /// Offset of the value at the path, or of the deepest part that exists.
+    found: usize,
+    /// Every segment was found.
+    complete: bool,
+    /// When the last segment is a field missing from a `(` struct: the offset just inside the
+    /// struct's opening bracket.
+    missing_field_body: Option<usize>,
+}
+
+fn walk(src: &str, path: &str) -> Walk {
+    let mut c = Cursor { src: src.as_bytes(), i: 0 };
+    skip_preamble(&mut c);
+    let segs = parse_path(path);
+    let last = segs.len().saturating_sub(1);
+    for (k, seg) in segs.iter().enumerate() {
         let value_start = c.i;
-        let Some(kind) = c.enter() else { break };
-        let ok = match (&seg, kind) {
+        let Some(kind) = c.enter() else {
+            return Walk { found: value_start, complete: false, missing_field_body: None };
+        };
+        let body = c.i;
+        let ok = match (seg, kind) {
             (Seg::Field(name), b'(') => c.find_field(name),
             (Seg::Index(i), b'[') => c.find_index(*i, b']'),
             (Seg::Index(i), b'(') => c.find_index(*i, b')'),
@@ -346,13 +373,62 @@ pub fn locate(src: &str, path: &str) -> TextPos {
             _ => false,
         };
         if !ok {
-            found = value_start;
-            return position_of(src, found);
+            let missing = (k == last && kind == b'(' && matches!(seg, Seg::Field(_))).then_some(body);
+            return Walk { found: value_start, complete: false, missing_field_body: missing };
         }
         c.skip_ws();
-        found = c.i;
     }
-    position_of(src, found)
+    Walk { found: c.i, complete: true, missing_field_body: None }
+}
+
+/// Where the value at `path` starts in `src` (or the deepest existing part of it).
+pub fn locate(src: &str, path: &str) -> TextPos {
+    position_of(src, walk(src, path).found)
+}
+
+/// Where the value at a path is written, for editing the text in place (batch sweeps
+/// substitute parameter values this way and parse the result with the normal loader).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueSlot {
+    /// The value is written at these bytes.
+    Span(core::ops::Range<usize>),
+    /// The path's last part is a struct field left at its default: write `field: value, ` at
+    /// this offset (just inside the struct's opening bracket).
+    Missing {
+        /// Byte offset to insert at.
+        at: usize,
+        /// The field's name.
+        field: String,
+    },
+}
+
+/// The slot of the value at `path` in `src`: its byte span, or where to insert a field that
+/// is not written; `None` when an earlier part of the path does not exist.
+pub fn value_slot(src: &str, path: &str) -> Option<ValueSlot> {
+    let w = walk(src, path);
+    if w.complete {
+        let mut c = Cursor { src: src.as_bytes(), i: w.found };
+        c.skip_value();
+        return (c.i > w.found).then_some(ValueSlot::Span(w.found..c.i));
+    }
+    let field = match parse_path(path).pop() {
+        Some(Seg::Field(f)) => f,
+        _ => return None,
+    };
+    w.missing_field_body.map(|at| ValueSlot::Missing { at, field })
+}
+
+/// 1-based line and column → byte offset (the inverse of [`position_of`]; clamped to the text).
+pub fn offset_of(src: &str, pos: TextPos) -> usize {
+    let mut offset = 0;
+    for (i, line) in src.split_inclusive('\n').enumerate() {
+        if i + 1 == pos.line {
+            let col = line.char_indices().nth(pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b);
+            return offset + col;
+        }
+        offset += line.len();
+    }
+    src.len()
 }
 
 #[cfg(test)]
@@ -399,9 +475,45 @@ mod tests {
     }
 
     #[test]
+    fn value_slots_cover_exactly_the_value() {
+        let span = |path: &str| match value_slot(SRC, path) {
+            Some(ValueSlot::Span(r)) => &SRC[r],
+            other => panic!("{path}: {other:?}"),
+        };
+        assert_eq!(span("name"), "\"x\"");
+        assert_eq!(span("halls[1].cooling_units[0]"), "Crah(id: \"c1\", airflow_m3_per_s: -3.0)");
+        assert_eq!(span("halls[1].cooling_units[0].airflow_m3_per_s"), "-3.0");
+        assert_eq!(span("events[0].action"), "SwapRacks(hall: \"b\", rack: \"x\")");
+        assert_eq!(span("catalog.racks[\"my\"].base_idle_kw"), "1.0");
+        assert_eq!(span("halls[0].rows"), "[(rows: \"1-2\", rack: \"legacy\")]");
+    }
+
+    #[test]
+    fn a_field_left_at_its_default_is_inserted_inside_its_struct() {
+        let Some(ValueSlot::Missing { at, field }) = value_slot(SRC, "halls[0].containment") else {
+            panic!("expected an insertion point")
+        };
+        assert_eq!(field, "containment");
+        assert!(SRC[at..].starts_with("id: \"a\""), "{}", &SRC[at..at + 10]);
+        // A missing list element or a missing parent is not an insertion point.
+        assert_eq!(value_slot(SRC, "halls[7]"), None);
+        assert_eq!(value_slot(SRC, "site.grid.capacity_kw"), None);
+    }
+
+    #[test]
+    fn offsets_and_positions_are_inverse() {
+        for needle in ["\"nope\"", "-3.0", "1.0 )", "name"] {
+            let o = SRC.find(needle).unwrap();
+            assert_eq!(offset_of(SRC, position_of(SRC, o)), o, "{needle}");
+        }
+    }
+
+    #[test]
     fn never_panics_on_odd_text() {
         for s in ["", "(", "((((", "\"unterminated", "(a: [1, 2", "/* open", "r#\"x", "(é: 1)"] {
             let _ = locate(s, "a[3].b[\"k\"].c");
+            let _ = value_slot(s, "a[3].b[\"k\"].c");
+            let _ = value_slot(s, "a");
         }
     }
 }
