@@ -141,6 +141,40 @@ pub enum Command {
         #[arg(long)]
         svg: bool,
     },
+    /// Open the 3D viewer on a scenario (needs a build with `--features viewer`).
+    View {
+        /// Scenario file (RON).
+        file: PathBuf,
+        /// Seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Starting speed, simulated seconds per wall second (1 to 604800).
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Start playing at once (else paused).
+        #[arg(long)]
+        play: bool,
+        /// Window size, e.g. 1600x900.
+        #[arg(long, default_value = "1600x900")]
+        size: String,
+        /// Unattended: save a screenshot (PNG, with a pixel map beside it) at `--at`, then exit.
+        #[arg(long, requires = "at")]
+        screenshot: Option<PathBuf>,
+        /// Simulated time of the screenshot, e.g. 1h10min.
+        #[arg(long)]
+        at: Option<SimDuration>,
+        /// Unattended: time this many frames while playing, print them, exit.
+        #[arg(long)]
+        frame_report: Option<u32>,
+        /// Operator actions to take at their times, as if clicked: a RON list of
+        /// `(at: "20min", action: CoolingFail(unit: "crah-1"), note: "...")`.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Where Ctrl+S saves the session (default: beside the scenario,
+        /// `<name>.session.ron`); unattended runs save there on exit.
+        #[arg(long)]
+        save_session: Option<PathBuf>,
+    },
     /// List the built-in equipment catalog.
     Catalog,
     /// Write a synthetic weather year as an EPW file.
@@ -284,6 +318,19 @@ pub fn main() -> ExitCode {
         Command::Report { dir, out, svg } => {
             let out = out.unwrap_or_else(|| dir.join("report"));
             report_command(&dir, &out, svg)
+        }
+        Command::View { file, seed, speed, play, size, screenshot, at, frame_report, script, save_session } => {
+            view_command(
+                file,
+                seed,
+                speed,
+                play,
+                &size,
+                screenshot.zip(at).map(|(p, t)| (t, p)),
+                frame_report,
+                script,
+                save_session,
+            )
         }
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
@@ -455,5 +502,54 @@ fn report_command(dir: &Path, out: &Path, svg: bool) -> ExitCode {
             eprintln!("{e}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+/// Runs `dctwin view`.
+#[allow(clippy::too_many_arguments)]
+fn view_command(
+    file: PathBuf,
+    seed: Option<u64>,
+    speed: Option<f64>,
+    play: bool,
+    size: &str,
+    screenshot: Option<(SimDuration, PathBuf)>,
+    frame_report: Option<u32>,
+    script: Option<PathBuf>,
+    save_session: Option<PathBuf>,
+) -> ExitCode {
+    let parsed = size.split_once('x').and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+    let Some(size) = parsed.filter(|(w, h)| *w >= 320 && *h >= 240) else {
+        eprintln!("--size {size}: expected WIDTHxHEIGHT of at least 320x240, e.g. 1600x900");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    };
+    if let Some(s) = speed
+        && !(1.0..=604_800.0).contains(&s)
+    {
+        eprintln!("--speed {s}: expected 1 to 604800 simulated seconds per second");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    #[cfg(feature = "viewer")]
+    {
+        crate::viewer::run(crate::viewer::ViewerOptions {
+            file,
+            seed,
+            speed,
+            play,
+            size,
+            screenshot,
+            frame_report,
+            script,
+            save_session,
+        })
+    }
+    #[cfg(not(feature = "viewer"))]
+    {
+        let _ = (seed, play, screenshot, frame_report, script, save_session, size);
+        eprintln!(
+            "dctwin was built without the 3D viewer.\n  hint: cargo run --release --features viewer -- view {}\n  (the first build with the viewer takes about half an hour on two cores)",
+            file.display()
+        );
+        ExitCode::from(EXIT_BAD_INPUT)
     }
 }

@@ -204,7 +204,13 @@ pub fn rack_bank_cold(
 }
 
 /// Builds the app for a validated scenario.
-pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
+pub fn build_app(v: &ValidScenario, opts: BuildOptions) -> App {
+    build_app_with(v, opts, |_| {})
+}
+
+/// [`build_app`], with `host` adding its own plugins (a viewer's renderer and UI) before the
+/// app is finished.
+pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOnce(&mut App)) -> App {
     let s = &v.loaded.scenario;
     let p = &v.plant;
     let seed = opts.seed.unwrap_or(s.seed);
@@ -753,6 +759,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
         let _ = writeln!(sink, "{}", ts.header.join(","));
     }
     world.insert_resource(ts);
+    host(&mut app);
     app.finish();
     app.cleanup();
     app
