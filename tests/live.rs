@@ -116,3 +116,27 @@ fn every_shipped_scenario_survives_a_save_unchanged() {
         assert_eq!(summary(&a), summary(&b), "{name}");
     }
 }
+
+#[test]
+fn a_session_saved_before_the_scripted_events_checks_and_replays() {
+    // Saved at 20 min, the session ends before the scenario's events at 30 min, 45 min and
+    // 1 h: they stay in the file (with a warning that they will not happen), and the file's
+    // enum variants written by ron as raw identifiers (`r#None`) still locate.
+    let (mut app, mut sim) = live("legacy_hall_blackwell");
+    sim.jump_to_ms = Some(20 * 60_000);
+    while sim.jump_to_ms.is_some() {
+        sim.advance(app.world_mut(), 1.0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("early.ron");
+    sim.save_session(app.world(), &session).unwrap();
+    let check = dctwin(&["check", session.to_str().unwrap()]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(check.stderr.contains("after the end of the run"), "{}", check.stderr);
+    let out = run(&session, &dir.path().join("out"), &["-q"]);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let live_json =
+        serde_json::to_string_pretty(&dctwin::metrics::summarize(app.world_mut(), &sim.scenario.name, sim.seed))
+            .unwrap();
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(), live_json);
+}

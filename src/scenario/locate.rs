@@ -96,6 +96,12 @@ impl<'a> Cursor<'a> {
     }
 
     fn ident(&mut self) -> Option<&'a str> {
+        // A raw identifier (`r#type`, `r#None`) is the identifier after `r#`.
+        if self.src[self.i..].starts_with(b"r#")
+            && self.src.get(self.i + 2).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            self.i += 2;
+        }
         let start = self.i;
         while let Some(c) = self.peek() {
             if c.is_ascii_alphanumeric() || c == b'_' || c == b'#' {
@@ -152,8 +158,23 @@ impl<'a> Cursor<'a> {
         None
     }
 
-    /// Skips one whole value.
+    /// Whether a raw string (`r"…"`, `r#"…"#`) starts at the cursor — not a raw identifier
+    /// such as `r#None`, which ron writes for enum variants named like keywords.
+    fn raw_string_ahead(&self) -> bool {
+        let hashes = self.src[self.i + 1..].iter().take_while(|&&c| c == b'#').count();
+        self.src.get(self.i + 1 + hashes) == Some(&b'"')
+    }
+
+    /// Skips one whole value (always at least one byte, so no caller can spin in place).
     fn skip_value(&mut self) {
+        let start = self.i;
+        self.skip_value_inner();
+        if self.i == start && self.i < self.src.len() {
+            self.i += 1;
+        }
+    }
+
+    fn skip_value_inner(&mut self) {
         self.skip_ws();
         match self.peek() {
             Some(b'"') => {
@@ -171,7 +192,7 @@ impl<'a> Cursor<'a> {
                 }
             }
             Some(b'(') | Some(b'[') | Some(b'{') => self.skip_group(),
-            Some(b'r') if matches!(self.src.get(self.i + 1), Some(b'"') | Some(b'#')) => {
+            Some(b'r') if self.raw_string_ahead() => {
                 self.string();
             }
             Some(_) => {
@@ -506,6 +527,15 @@ mod tests {
             let o = SRC.find(needle).unwrap();
             assert_eq!(offset_of(SRC, position_of(SRC, o)), o, "{needle}");
         }
+    }
+
+    #[test]
+    fn raw_identifiers_are_values_not_strings() {
+        // ron writes `r#None` for an enum variant named like Option's: locating a field after
+        // one once looped forever (a saved viewer session hung `dctwin check`).
+        let src = "(a: (containment: r#None, rows: []), b: [(at: \"1h\")], r#type: 3)";
+        assert_eq!(locate(src, "b[0].at"), position_of(src, src.find("\"1h").unwrap()));
+        assert_eq!(locate(src, "type"), position_of(src, src.find('3').unwrap()));
     }
 
     #[test]

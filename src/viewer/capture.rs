@@ -1,8 +1,8 @@
 //! Unattended viewer runs, for the render test and for measuring frame times:
 //!
-//! - `--screenshot AT PATH`: run to simulated time `AT`, let the renderer settle, save the
-//!   window to `PATH` (PNG) with a pixel map beside it (`PATH.json`: where each rack's top is
-//!   on screen and the colour it should have), then exit.
+//! - `--screenshot PATH --at T`: run to simulated time `T`, let the renderer settle, save the
+//!   window to `PATH` (PNG) with a pixel map beside it (`PATH.json`: where the middle of each
+//!   rack's face turned to the camera is on screen and the colour it should have), then exit.
 //! - `--frame-report N`: play, and time `N` frames after a warm-up; print the median, the 95th
 //!   percentile and the mean, then exit.
 //!
@@ -103,7 +103,7 @@ struct PixelMap {
 fn screenshot_when_ready(
     mut commands: Commands,
     un: Res<Unattended>,
-    live: Res<LiveSim>,
+    mut live: ResMut<LiveSim>,
     clock: Res<SimClock>,
     frames: Res<FrameCount>,
     mut state: ResMut<CaptureState>,
@@ -115,7 +115,11 @@ fn screenshot_when_ready(
     dists: Query<(&Distribution, &PowerNode)>,
 ) {
     let Some((at, path)) = &un.screenshot else { return };
-    if state.requested || live.jump_to_ms.is_some() || clock.t_ms < at.as_ms() {
+    if !state.requested && live.jump_to_ms.is_none() && clock.t_ms < at.as_ms() && !clock.finished() {
+        // A pause point stopped the jump: an unattended run goes on to its time.
+        live.jump_to_ms = Some(at.as_ms());
+    }
+    if state.requested || live.jump_to_ms.is_some() || (clock.t_ms < at.as_ms() && !clock.finished()) {
         return;
     }
     let reached = *state.reached_at_frame.get_or_insert(frames.0);
@@ -135,8 +139,12 @@ fn screenshot_when_ready(
             continue;
         }
         let Ok((rack, air, load, bank, supply, feeds)) = racks.get(v.sim) else { continue };
-        let top = tf.translation() + Vec3::Y * (super::layout::RACK_HEIGHT_M / 2.0);
-        let Ok(p) = camera.world_to_viewport(cam_tf, top) else { continue };
+        // The middle of the long face turned to the camera: busways run over the tops, and
+        // rows stand far enough apart that a neighbour never hides it at the presets' pitch.
+        let centre = tf.translation();
+        let toward = (cam_tf.translation().z - centre.z).signum();
+        let face = centre + Vec3::Z * toward * (super::layout::RACK_DEPTH_M / 2.0);
+        let Ok(p) = camera.world_to_viewport(cam_tf, face) else { continue };
         let c = rack_colour(*map, air, load, bank, supply, feeds, &dists);
         pixel.racks.push(PixelRack {
             id: rack.id.clone(),
@@ -163,9 +171,10 @@ fn screenshot_when_ready(
     );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn frame_report(
     un: Res<Unattended>,
-    time: Res<Time>,
+    time: Res<Time<Real>>,
     frames: Res<FrameCount>,
     live: Res<LiveSim>,
     clock: Res<SimClock>,

@@ -125,6 +125,9 @@ pub fn run(opts: ViewerOptions) -> ExitCode {
             source: crate::events::ActionSource::Operator,
         });
     }
+    // The first tick at once, so the window opens on a computed site rather than on the
+    // zeros before it (the session then starts at the end of that tick).
+    live.step_once(app.world_mut());
     app.insert_resource(live);
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
@@ -144,9 +147,10 @@ pub enum ViewerSystems {
     Present,
 }
 
-/// Runs the ticks this frame owes (see [`LiveSim::advance`]).
+/// Runs the ticks this frame owes (see [`LiveSim::advance`]): wall time, unclamped, so the
+/// speed is simulated seconds per real second however slow the frames are.
 fn drive_sim(world: &mut World) {
-    let frame_s = world.resource::<Time>().delta_secs_f64();
+    let frame_s = world.resource::<Time<Real>>().delta_secs_f64();
     world.resource_scope(|world, mut live: Mut<LiveSim>| {
         live.advance(world, frame_s);
     });

@@ -339,7 +339,7 @@ fn update_dashboard(
 
 /// `s` with the few non-ASCII signs of the event messages spelled out (the font is ASCII).
 pub fn ascii(s: &str) -> String {
-    s.replace("°C", "C").replace('°', "").replace('×', "x").replace('—', "-").replace('–', "-").replace('³', "3")
+    s.replace("°C", "C").replace('°', "").replace('×', "x").replace(['—', '–'], "-").replace('³', "3")
 }
 
 /// The charts show the last [`CHART_SPAN_S`] of the model's own time series (rows averaged
@@ -461,7 +461,8 @@ fn update_inspector(
 /// Narration: the latest scenario caption or event note, shown for a while.
 fn update_caption(
     log: Res<EventLog>,
-    time: Res<Time>,
+    time: Res<Time<Real>>,
+    live: Res<LiveSim>,
     mut shown: Local<(usize, f64)>,
     mut q: Query<(&mut Text, &mut TextColor), With<CaptionText>>,
     mut boxes: Query<&mut BackgroundColor, With<CaptionBox>>,
@@ -478,7 +479,11 @@ fn update_caption(
         *shown = (i + 1, time.elapsed_secs_f64());
         t.0 = format!("{}  {}", crate::units::format_clock(e.t_s), ascii(&e.message));
     }
-    // Shown for 12 s of wall time, fading over the last 2.
+    // Shown for 12 s of wall time, fading over the last 2; held while the clock is stopped
+    // (a lesson's pause point waits for the trainer).
+    if live.paused && shown.0 > 0 {
+        shown.1 = time.elapsed_secs_f64();
+    }
     let age = time.elapsed_secs_f64() - shown.1;
     let a = if shown.0 == 0 { 0.0 } else { (1.0 - (age - 10.0) / 2.0).clamp(0.0, 1.0) as f32 };
     colour.0 = Color::srgba(1.0, 0.95, 0.75, a);
