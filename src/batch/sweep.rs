@@ -731,9 +731,9 @@ mod tests {
 
     const BASE: &str = "(\n    name: \"b\",\n    power: (generators: [(id: \"g\", rating_kw: 10.0)]),\n    events: [(at: \"1h\", action: Caption)],\n)\n";
 
-    fn sweep(text: &str) -> Sweep {
-        let spec = parse_spec(text, "s.ron").unwrap_or_else(|e| panic!("{e}"));
-        let mut s = Sweep {
+    /// A sweep of `text` over `BASE`, not yet checked.
+    fn unchecked(spec: SweepSpec, text: &str) -> Sweep {
+        Sweep {
             spec,
             file: "s.ron".into(),
             text: text.into(),
@@ -743,7 +743,12 @@ mod tests {
             fixed: Vec::new(),
             origins: Vec::new(),
             metrics: Vec::new(),
-        };
+        }
+    }
+
+    fn sweep(text: &str) -> Sweep {
+        let spec = parse_spec(text, "s.ron").unwrap_or_else(|e| panic!("{e}"));
+        let mut s = unchecked(spec, text);
         s.check_and_index().unwrap_or_else(|e| panic!("{e}"));
         s
     }
@@ -845,17 +850,7 @@ mod tests {
         let e = parse_spec("(name: \"t\",\n base: \"b.ron\", replicate: 3)", "s.ron").unwrap_err().to_string();
         assert!(e.starts_with("s.ron:2:"), "{e}");
         let spec = parse_spec("(name: \"t\", base: \"b.ron\",\n grid: [(path: \"name\")])", "s.ron").unwrap();
-        let mut s = Sweep {
-            spec,
-            file: "s.ron".into(),
-            text: "(name: \"t\", base: \"b.ron\",\n grid: [(path: \"name\")])".into(),
-            base_file: "b.ron".into(),
-            base_text: BASE.into(),
-            columns: Vec::new(),
-            fixed: Vec::new(),
-            origins: Vec::new(),
-            metrics: Vec::new(),
-        };
+        let mut s = unchecked(spec, "(name: \"t\", base: \"b.ron\",\n grid: [(path: \"name\")])");
         let e = s.check_and_index().unwrap_err().to_string();
         assert!(e.starts_with("s.ron:2:") && e.contains("needs either"), "{e}");
     }

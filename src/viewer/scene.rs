@@ -262,6 +262,15 @@ impl Palette {
     pub fn of(&self, c: Colour) -> Handle<StandardMaterial> {
         self.materials[&c].clone()
     }
+
+    /// Gives `mat` colour `c`, touching it only when it changes (a change marks the entity
+    /// for the renderer).
+    pub fn paint(&self, mat: &mut Mut<MeshMaterial3d<StandardMaterial>>, c: Colour) {
+        let want = &self.materials[&c];
+        if mat.0 != *want {
+            mat.0 = want.clone();
+        }
+    }
 }
 
 /// The site plan and where each hall and row is drawn.
@@ -629,10 +638,7 @@ fn paint_racks(
         }
         let Ok((air, load, bank, supply, feeds)) = racks.get(v.sim) else { continue };
         let c = rack_colour(*map, air, load, bank, supply, feeds, &dists);
-        let want = &palette.materials[&c];
-        if mat.0 != *want {
-            mat.0 = want.clone();
-        }
+        palette.paint(&mut mat, c);
     }
 }
 
@@ -684,10 +690,7 @@ fn paint_feeds(
             continue;
         }
         let Ok((d, n)) = dists.get(v.sim) else { continue };
-        let want = &palette.materials[&breaker_colour(d, n.energized)];
-        if mat.0 != *want {
-            mat.0 = want.clone();
-        }
+        palette.paint(&mut mat, breaker_colour(d, n.energized));
     }
 }
 
@@ -754,10 +757,7 @@ fn paint_equipment(
             }
             _ => continue,
         };
-        let want = &palette.materials[&c];
-        if mat.0 != *want {
-            mat.0 = want.clone();
-        }
+        palette.paint(&mut mat, c);
     }
 }
 
@@ -780,9 +780,6 @@ fn paint_aisles(
         }
         let Ok(row) = rows.get(v.sim) else { continue };
         let _ = halls.get(row.hall);
-        let want = &palette.materials[&inlet_colour(row.cold_c)];
-        if mat.0 != *want {
-            mat.0 = want.clone();
-        }
+        palette.paint(&mut mat, inlet_colour(row.cold_c));
     }
 }
