@@ -167,6 +167,9 @@ impl HallNetwork {
         let n = 2 + n_rows;
         let c = self.cp_j_per_kg_k;
         let (ir, im) = (0, 1);
+        // Flows `G` and sources `q` (the capacities go on the diagonal below): the tick solves
+        // `(C/dt + G)·ΔT = q − G·T₀` for the changes, so that `C·ΔT/dt`, the heat stored, keeps
+        // its relative precision even when it is tiny next to `C·T` (a dark hall at rest).
         let mut a = DMatrix::<f64>::zeros(n, n);
         let mut rhs = DVector::<f64>::zeros(n);
 
@@ -183,17 +186,16 @@ impl HallNetwork {
         let unassigned = (1.0 - share_sum).max(0.0);
 
         // Room node.
-        a[(ir, ir)] = self.room_capacity_j_per_k / dt_s + c * m_tot + self.ua_w_per_k;
+        a[(ir, ir)] = c * m_tot + self.ua_w_per_k;
         a[(ir, im)] = -self.ua_w_per_k;
-        rhs[ir] = self.room_capacity_j_per_k / dt_s * self.room_t0_c + self.room_heat_w;
+        rhs[ir] = self.room_heat_w;
         // Supply not assigned to any row enters the room directly.
         a[(ir, ir)] -= c * unassigned * sb;
         rhs[ir] += c * unassigned * sa;
 
         // Mass node.
-        a[(im, im)] = self.mass_capacity_j_per_k / dt_s + self.ua_w_per_k;
+        a[(im, im)] = self.ua_w_per_k;
         a[(im, ir)] = -self.ua_w_per_k;
-        rhs[im] = self.mass_capacity_j_per_k / dt_s * self.mass_t0_c;
 
         let mut recirc = Vec::with_capacity(n_rows);
         for (k, row) in self.rows.iter().enumerate() {
@@ -203,26 +205,31 @@ impl HallNetwork {
             let m_spill = (m_s - row.draw_kg_s).max(0.0);
             recirc.push(m_rec);
             // Cold aisle k.
-            a[(ik, ik)] = row.capacity_j_per_k / dt_s + c * (row.draw_kg_s + m_spill);
+            a[(ik, ik)] = c * (row.draw_kg_s + m_spill);
             // Supply in: ṁ_s,k·(A + B·T_r) = s_k·(Σṁ_u·a_u + Σṁ_u·b_u·T_r).
             a[(ik, ir)] = -c * m_rec - c * row.supply_share * sb;
-            rhs[ik] = row.capacity_j_per_k / dt_s * row.t0_c + c * row.supply_share * sa;
+            rhs[ik] = c * row.supply_share * sa;
             // Its exchanges with the room: exhaust enthalpy c·draw·T_k plus the row heat
             // (affine in T_k), the spill, minus the recirculation drawn from the room.
             a[(ir, ik)] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k;
             a[(ir, ir)] += c * m_rec;
             rhs[ir] += row.heat_w;
         }
-        let x = a.clone().lu().solve(&rhs).unwrap_or_else(|| {
-            // Singular only with zero capacities; fall back to the previous state.
-            let mut v = DVector::zeros(n);
-            v[ir] = self.room_t0_c;
-            v[im] = self.mass_t0_c;
-            for (k, r) in self.rows.iter().enumerate() {
-                v[2 + k] = r.t0_c;
-            }
-            v
-        });
+        let capacity: Vec<f64> = [self.room_capacity_j_per_k, self.mass_capacity_j_per_k]
+            .into_iter()
+            .chain(self.rows.iter().map(|r| r.capacity_j_per_k))
+            .collect();
+        let t0 = DVector::from_iterator(
+            n,
+            [self.room_t0_c, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)),
+        );
+        let residual = rhs - &a * &t0;
+        for (i, cap) in capacity.iter().enumerate() {
+            a[(i, i)] += cap / dt_s;
+        }
+        // Singular only with zero capacities; then the state stays where it was.
+        let dx = a.lu().solve(&residual).unwrap_or_else(|| DVector::zeros(n));
+        let x = &t0 + &dx;
         let room = x[ir];
         let mass = x[im];
         let cold: Vec<f64> = (0..n_rows).map(|k| x[2 + k]).collect();
@@ -230,11 +237,7 @@ impl HallNetwork {
             self.units.iter().zip(active).map(|(u, &k)| u.piece(k).map_or(room, |p| p.at(room))).collect();
         let unit_removed_w: Vec<f64> =
             self.units.iter().zip(&unit_supply_c).map(|(u, ts)| c * u.mass_flow_kg_s * (room - ts)).collect();
-        let mut stored =
-            self.room_capacity_j_per_k * (room - self.room_t0_c) + self.mass_capacity_j_per_k * (mass - self.mass_t0_c);
-        for (r, t) in self.rows.iter().zip(&cold) {
-            stored += r.capacity_j_per_k * (t - r.t0_c);
-        }
+        let stored: f64 = capacity.iter().zip(dx.iter()).map(|(cap, d)| cap * d).sum();
         let heat_in_w = self.room_heat_w
             + self.rows.iter().zip(&cold).map(|(r, t)| r.heat_w - r.heat_slope_w_per_k * t).sum::<f64>();
         HallSolution {
@@ -399,6 +402,20 @@ mod tests {
             let residual = s.heat_in_w - removed - s.stored_w;
             assert!(residual.abs() < 1e-9 * s.heat_in_w, "dt {dt}: residual {residual} W");
         }
+    }
+
+    #[test]
+    fn a_dark_hall_at_rest_stores_nothing() {
+        // No units, no heat, room and mass at the same temperature: the tick solves for the
+        // changes, so the heat stored is exactly zero (not the rounding of C·T ≈ 1e9 J).
+        let mut net = hall(vec![], vec![row(1.0, 0.0, 0.0)]);
+        net.room_heat_w = 0.0;
+        net.room_t0_c = 31.7;
+        net.mass_t0_c = 31.7;
+        net.rows[0].t0_c = 31.7;
+        let s = net.solve(1.0);
+        assert_eq!(s.stored_w, 0.0);
+        assert_eq!((s.room_c, s.mass_c, s.cold_c[0]), (31.7, 31.7, 31.7));
     }
 
     #[test]
