@@ -671,6 +671,7 @@ pub fn build_app(v: &ValidScenario, mut opts: BuildOptions) -> App {
                     sums: Default::default(),
                     response: Default::default(),
                     recirc_kg_s: 0.0,
+                    local_kg_s: 0.0,
                 })
                 .id();
             let mut racks = Vec::new();
