@@ -281,6 +281,46 @@ pub struct Ups {
     pub stored_kw: f64,
 }
 
+impl Ups {
+    /// Splits output `out_kw` into `(loss, from input, from battery)`, kW, in this tick's state
+    /// (online or on battery; walk-in leaves `1 − input_share` on the battery).
+    pub fn split_kw(&self, out_kw: f64) -> (f64, f64, f64) {
+        let loss = self.losses.loss_kw(out_kw, self.rating_kw);
+        let total = out_kw + loss;
+        let from_input = if self.state == UpsState::Online { total * self.input_share } else { 0.0 };
+        (loss, from_input, total - from_input)
+    }
+
+    /// Whether the battery gives power this tick (on battery, or walking in on its input).
+    pub fn draws_on_battery(&self) -> bool {
+        self.state == UpsState::OnBattery || self.state == UpsState::Online && self.input_share < 1.0
+    }
+
+    /// Whether the battery can carry its part of output `out_kw` for the whole tick.
+    pub fn battery_carries(&self, out_kw: f64, dt_s: f64) -> bool {
+        let (_, _, from_battery) = self.split_kw(out_kw);
+        from_battery <= 0.0 || self.battery.can_carry(from_battery, dt_s)
+    }
+
+    /// What the UPS takes from its input for output `out_kw` this tick (recharge included),
+    /// kW, without changing its battery.
+    pub fn input_kw(&self, out_kw: f64, dt_s: f64) -> f64 {
+        match self.state {
+            UpsState::Off => 0.0,
+            UpsState::Bypass => out_kw,
+            UpsState::Online | UpsState::OnBattery => {
+                let (_, from_input, _) = self.split_kw(out_kw);
+                let recharge = if self.state == UpsState::Online && self.input_share >= 1.0 {
+                    self.battery.recharge_demand_kw(dt_s)
+                } else {
+                    0.0
+                };
+                from_input + recharge
+            }
+        }
+    }
+}
+
 /// A PDU, busway or RPP and its breaker.
 #[derive(Component, Clone, Debug)]
 pub struct Distribution {
@@ -476,8 +516,9 @@ pub struct PowerBooks {
     pub unserved_kw: f64,
     /// Racks without power.
     pub racks_unpowered: u32,
-    /// Battery energy missing in a tick where a battery ran empty mid-tick (the load grew by
-    /// more than the margin of the whole-tick check), kW equivalent; counted as a book error.
+    /// Battery energy missing in a tick where a battery ran empty mid-tick, kW equivalent;
+    /// counted as a book error. Stays zero: energisation checks every discharging battery
+    /// against the load it actually carries in the tick (see [`power_flow`]).
     pub battery_shortfall_kw: f64,
 }
 
@@ -924,36 +965,50 @@ fn power_flow(
     let t = clock.t_s();
     *books = PowerBooks::default();
 
-    // 1. Energisation, top-down.
+    // 1. Energisation, top-down. Each UPS decides on last tick's load whether its battery
+    //    carries the tick; then this tick's load is checked against each battery that would
+    //    discharge. Where a load step (a 2N partner dropping its half, racks relit) leaves a
+    //    battery unable to carry the whole tick, the UPS is decided again without it (output
+    //    lost, or its input takes the whole load), and energisation is redone: the load it
+    //    carried may move to another UPS that must be checked in turn. A battery thus never
+    //    delivers part of a tick, and the books close whatever is dropped. Each pass bars one
+    //    battery more, so the loop ends.
+    let before: Vec<Option<(UpsState, f64)>> =
+        topo.top_down.iter().map(|&e| nodes.get(e).ok().and_then(|p| p.5.map(|u| (u.state, u.input_share)))).collect();
+    let mut barred = vec![false; topo.top_down.len()];
     let mut energized = vec![false; topo.top_down.len()];
-    for (slot, &e) in topo.top_down.iter().enumerate() {
-        let live = |e: Option<Entity>| e.and_then(|u| topo.slot(u)).is_some_and(|s| energized[s]);
-        let (mut node, feed, _, sb, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
-        let normal_live = live(node.upstream);
-        let emergency_live = live(sb.and_then(|s| (s.ats == AtsState::OnEmergency).then_some(s.emergency).flatten()));
-        node.energized = match node.kind {
-            NodeKind::Utility => feed.is_some_and(|f| f.available),
-            NodeKind::Transformer => normal_live,
-            NodeKind::GeneratorBus => bus.is_some_and(|b| b.capacity_kw > 0.0),
-            NodeKind::Switchboard => match sb.map(|s| s.ats) {
-                Some(AtsState::OnNormal) => normal_live,
-                Some(AtsState::OnEmergency) => emergency_live,
-                _ => false,
-            },
-            NodeKind::Ups => {
-                let mut u = ups.expect("UPS node has a Ups");
-                let input_live = normal_live && node.admitted;
-                let prev = u.state;
-                let next = ups_next_state(&mut u, input_live, node.output_kw, dt);
-                u.state = next;
-                if next != prev {
-                    log_ups_transition(&mut log, t, &node.id, prev, next);
-                }
-                next != UpsState::Off
+    loop {
+        energize(&topo, &mut nodes, &before, &barred, dt, &mut energized);
+        let on_battery: Vec<usize> = before
+            .iter()
+            .enumerate()
+            .filter(|&(s, b)| b.is_some() && !barred[s])
+            .filter(|&(s, _)| nodes.get(topo.top_down[s]).ok().and_then(|p| p.5).is_some_and(Ups::draws_on_battery))
+            .map(|(s, _)| s)
+            .collect();
+        if on_battery.is_empty() {
+            break;
+        }
+        let outputs = tick_outputs(&topo, &energized, &nodes, &racks, &loads, dt);
+        let mut changed = false;
+        for s in on_battery {
+            let u = nodes.get(topo.top_down[s]).ok().and_then(|p| p.5).expect("a UPS slot has a Ups");
+            if !u.battery_carries(outputs[s], dt) {
+                barred[s] = true;
+                changed = true;
             }
-            NodeKind::Distribution => normal_live && node.admitted && dist.is_some_and(|d| d.breaker.closed),
-        };
-        energized[slot] = node.energized;
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (slot, &e) in topo.top_down.iter().enumerate() {
+        if let Some((prev, _)) = before[slot]
+            && let Ok((node, _, _, _, _, Some(u), _)) = nodes.get(e)
+            && u.state != prev
+        {
+            log_ups_transition(&mut log, t, &node.id, prev, u.state);
+        }
     }
 
     // 2. Loads onto their feeds, accumulated by slot.
@@ -968,12 +1023,7 @@ fn power_flow(
         let was = supply.powered;
         supply.powered = a_live || b_live;
         let demand = load.demand_kw;
-        let (a_share, b_share) = match (a_live, b_live) {
-            (true, true) => (0.5, 0.5),
-            (true, false) => (1.0, 0.0),
-            (false, true) => (0.0, 1.0),
-            (false, false) => (0.0, 0.0),
-        };
+        let (a_share, b_share) = rack_shares(a_live, b_live);
         supply.a_kw = demand * a_share;
         supply.b_kw = demand * b_share;
         supply.delivered_kw = supply.a_kw + supply.b_kw;
@@ -1180,6 +1230,126 @@ fn power_flow(
     }
 }
 
+/// Sets each node's `energized` flag top-down (and `energized` by slot). A UPS starts from
+/// its state before this tick (`before`) and takes its state for the tick from
+/// [`ups_next_state`]; one whose battery is `barred` carries nothing from it this tick: on
+/// battery its output is lost, on input during walk-in the input takes the whole load.
+fn energize(
+    topo: &PowerTopology,
+    nodes: &mut Query<NodeParts>,
+    before: &[Option<(UpsState, f64)>],
+    barred: &[bool],
+    dt: f64,
+    energized: &mut [bool],
+) {
+    for (slot, &e) in topo.top_down.iter().enumerate() {
+        let live = |e: Option<Entity>| e.and_then(|u| topo.slot(u)).is_some_and(|s| energized[s]);
+        let (mut node, feed, _, sb, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
+        let normal_live = live(node.upstream);
+        let emergency_live = live(sb.and_then(|s| (s.ats == AtsState::OnEmergency).then_some(s.emergency).flatten()));
+        node.energized = match node.kind {
+            NodeKind::Utility => feed.is_some_and(|f| f.available),
+            NodeKind::Transformer => normal_live,
+            NodeKind::GeneratorBus => bus.is_some_and(|b| b.capacity_kw > 0.0),
+            NodeKind::Switchboard => match sb.map(|s| s.ats) {
+                Some(AtsState::OnNormal) => normal_live,
+                Some(AtsState::OnEmergency) => emergency_live,
+                _ => false,
+            },
+            NodeKind::Ups => {
+                let mut u = ups.expect("UPS node has a Ups");
+                if let Some((state, share)) = before[slot] {
+                    u.state = state;
+                    u.input_share = share;
+                }
+                let input_live = normal_live && node.admitted;
+                let mut next = ups_next_state(&mut u, input_live, node.output_kw, dt);
+                if barred[slot] {
+                    match next {
+                        UpsState::OnBattery => next = UpsState::Off,
+                        UpsState::Online => u.input_share = 1.0,
+                        UpsState::Bypass | UpsState::Off => {}
+                    }
+                }
+                u.state = next;
+                next != UpsState::Off
+            }
+            NodeKind::Distribution => normal_live && node.admitted && dist.is_some_and(|d| d.breaker.closed),
+        };
+        energized[slot] = node.energized;
+    }
+}
+
+/// Each node's output this tick by slot, kW, for the energisation in `energized`: the flow
+/// pass of [`power_flow`] (same loads, same order, same losses) without its side effects.
+fn tick_outputs(
+    topo: &PowerTopology,
+    energized: &[bool],
+    nodes: &Query<NodeParts>,
+    racks: &Query<(&Rack, &RackFeeds, &RackLoad, &mut RackSupply)>,
+    loads: &Query<&mut PowerLoad>,
+    dt: f64,
+) -> Vec<f64> {
+    let mut acc_kw = vec![0.0_f64; topo.top_down.len()];
+    for (_, feeds, load, _) in racks {
+        let a_slot = topo.slot(feeds.a);
+        let b_slot = feeds.b.and_then(|b| topo.slot(b));
+        let a_live = a_slot.is_some_and(|s| energized[s]);
+        let b_live = b_slot.is_some_and(|s| energized[s]);
+        let (a_share, b_share) = rack_shares(a_live, b_live);
+        let demand = load.demand_kw;
+        if let Some(s) = a_slot.filter(|_| a_share > 0.0) {
+            acc_kw[s] += demand * a_share;
+        }
+        if let Some(s) = b_slot.filter(|_| b_share > 0.0) {
+            acc_kw[s] += demand * b_share;
+        }
+    }
+    for l in loads {
+        if let Some(s) = topo.slot(l.feed).filter(|&s| energized[s]) {
+            acc_kw[s] += l.demand_kw;
+        }
+    }
+    let mut outputs = vec![0.0_f64; topo.top_down.len()];
+    for (slot, &e) in topo.top_down.iter().enumerate().rev() {
+        let (node, _, tx, sb, _, ups, dist) = nodes.get(e).expect("topology lists power nodes");
+        let out = if node.energized { acc_kw[slot] } else { 0.0 };
+        outputs[slot] = out;
+        let mut source = node.upstream;
+        let input = match node.kind {
+            NodeKind::Utility | NodeKind::GeneratorBus => 0.0,
+            NodeKind::Transformer => out + if node.energized { tx.map_or(0.0, |t| t.loss_kw(out)) } else { 0.0 },
+            NodeKind::Switchboard => {
+                if sb.is_some_and(|s| s.ats == AtsState::OnEmergency) {
+                    source = sb.and_then(|s| s.emergency);
+                }
+                out
+            }
+            NodeKind::Ups => ups.map_or(0.0, |u| u.input_kw(out, dt)),
+            NodeKind::Distribution => {
+                out + if node.energized { dist.map_or(0.0, |d| d.losses.loss_kw(out, node.rating_kw)) } else { 0.0 }
+            }
+        };
+        if input > 0.0
+            && let Some(up) = source.and_then(|src| topo.slot(src))
+        {
+            acc_kw[up] += input;
+        }
+    }
+    outputs
+}
+
+/// Shares of a rack's demand on its A and B feeds given which are live (2N: all of it on the
+/// live side when the other is dead).
+fn rack_shares(a_live: bool, b_live: bool) -> (f64, f64) {
+    match (a_live, b_live) {
+        (true, true) => (0.5, 0.5),
+        (true, false) => (1.0, 0.0),
+        (false, true) => (0.0, 1.0),
+        (false, false) => (0.0, 0.0),
+    }
+}
+
 /// Margin on last tick's output when checking that a battery can carry a whole tick.
 const BATTERY_TICK_MARGIN: f64 = 1.1;
 
@@ -1245,10 +1415,7 @@ fn ups_flow(u: &mut Ups, out: f64, dt: f64, books: &mut PowerBooks) -> (f64, f64
         UpsState::Off => (0.0, 0.0),
         UpsState::Bypass => (0.0, out),
         UpsState::Online | UpsState::OnBattery => {
-            let loss = u.losses.loss_kw(out, u.rating_kw);
-            let total = out + loss;
-            let from_input = if u.state == UpsState::Online { total * u.input_share } else { 0.0 };
-            let from_battery = total - from_input;
+            let (loss, from_input, from_battery) = u.split_kw(out);
             if from_battery > 0.0 {
                 let (frac, chem_kwh) = u.battery.discharge(from_battery, dt);
                 u.battery_dc_kw = from_battery;

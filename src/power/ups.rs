@@ -147,6 +147,12 @@ impl Battery {
         if d <= 0.0 { f64::INFINITY } else { self.energy_kwh / d * 3_600.0 }
     }
 
+    /// Whether the battery holds the chemical energy to give `p_kw` of DC power for all of
+    /// `dt_s` (what [`Battery::discharge`] delivers in full).
+    pub fn can_carry(&self, p_kw: f64, dt_s: f64) -> bool {
+        self.drain_kw(p_kw) * dt_s / 3_600.0 <= self.energy_kwh
+    }
+
     /// Discharges `p_kw` of DC power for `dt_s`. Returns `(delivered_fraction, chemical_kwh)`:
     /// the share of the tick the battery carried the load before running empty, and the
     /// chemical energy taken.

@@ -677,6 +677,7 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
                     sums: Default::default(),
                     response: Default::default(),
                     recirc_kg_s: 0.0,
+                    local_kg_s: 0.0,
                 })
                 .id();
             let mut racks = Vec::new();

@@ -10,6 +10,9 @@
 //! - [`network`]: room, mass and cold-aisle nodes of each hall, implicit (physics §2.5).
 //! - Rack inlets: `T_in = (1−ρ)·T_cold + ρ·T_hot`, `ρ` the rack's recirculation share (larger at
 //!   row ends, cut by containment) — the structured recirculation matrix of each row.
+//! - Starved rows (drawing more than their tiles supply) make up the deficit through their
+//!   cold aisle, from the room air and, in the share [`starved_row_exhaust_share`], their own
+//!   exhaust: the aisle, room and mass capacities set how fast their inlets warm.
 //! - [`ashrae`]: time per rack in each envelope (physics §2.2).
 
 pub mod ashrae;
@@ -54,15 +57,29 @@ pub fn recirculation_share(containment: Containment, row_end: bool) -> f64 {
     if row_end { end } else { interior }
 }
 
-/// Share of a starved row's airflow deficit drawn from its own exhaust over and around the
-/// racks rather than from the mixed room air, by containment. [U] engineering values: CFD of
-/// open-aisle rows drawing more than their tiles supply shows exhaust wrapping over the rack
-/// tops into the upper inlets; containment forces the make-up air through leakage paths.
-pub fn local_recirculation_share(containment: Containment) -> f64 {
-    match containment {
-        Containment::None => 0.5,
-        Containment::ColdAisle | Containment::HotAisle => 0.3,
-    }
+/// Share of a starved row's airflow deficit that is its own exhaust; the rest is hall (room)
+/// air. `sums` are the row's racks this tick.
+///
+/// A row that draws more than its tiles supply (its air units stopped, or racks that need
+/// more air than the tiles were laid out for) pulls the make-up air into its cold aisle over
+/// the rack tops and around the row ends: the paths by which exhaust wraps into the inlets
+/// at design, whose shares `ρ_i` ([`recirculation_share`]) already describe them. The make-up
+/// air is taken to carry exhaust in the same proportion, the row's flow-weighted
+/// `ρ̄ = Σṁ_i·ρ_i / Σṁ_i` (open aisles ≈ 0.1, contained ≤ 0.04) [U, as `ρ_i`]. Both parts mix
+/// into the cold-aisle node before reaching the inlets ([`network`]), so the inlets follow
+/// the aisle, then the room and mass nodes, which warm over minutes (physics §2.5: the
+/// two-node room model), instead of jumping in one tick. With containment the room node is
+/// the hot side (the contained hot aisle, or the hall outside a contained cold aisle), so
+/// the make-up air is exhaust already.
+///
+/// This replaces fixed shares [U] (0.5 open, 0.3 contained) taken straight into the inlets:
+/// when an open legacy hall lost its units they put every inlet about one rack ΔT above the
+/// room air within the first tick (22.5 → 35.6 °C at any density), where the published
+/// rates call for minutes (physics §2.5: 1–3 K/min in legacy halls at 0.5–1 kW/m² [U];
+/// Opengate study [S]: about 3 min to thermal shutdown at 5 kW per cabinet, under a minute
+/// only at 10 kW and more).
+pub fn starved_row_exhaust_share(sums: &network::RowSums) -> f64 {
+    sums.mean_recirculation()
 }
 
 /// Halls and rows in dense index order, for per-rack loops that must not look entities up.
@@ -163,10 +180,12 @@ pub struct Row {
     pub hot_c: f64,
     /// This tick's sums over the row's racks with airflow.
     pub sums: network::RowSums,
-    /// This tick's response to its cold aisle (hot aisle, row heat, local recirculation).
+    /// This tick's response to its cold aisle (hot aisle, row heat).
     pub response: network::RowResponse,
     /// Recirculation from the room this tick, kg/s.
     pub recirc_kg_s: f64,
+    /// The row's own exhaust re-entering its cold aisle this tick (starved rows), kg/s.
+    pub local_kg_s: f64,
 }
 
 /// A rack's air side and heat split.
@@ -559,22 +578,20 @@ fn solve_halls(
                 m_tot += law.mass_flow_kg_s;
             }
         }
-        let phi = local_recirculation_share(hall.containment);
         for &r in &hall.rows {
             if let Ok(mut row) = rows.get_mut(r) {
-                // A starved row makes up part of its deficit from its own exhaust.
-                let draw = row.sums.draw_kg_s();
-                let deficit = (draw - row.supply_share * m_tot).max(0.0);
-                let e = if draw > 0.0 { phi * deficit / draw } else { 0.0 };
-                let response = network::row_response(&row.sums, e, cp);
+                let response = network::row_response(&row.sums, cp);
                 row.response = response;
                 net.rows.push(NetRow {
                     capacity_j_per_k: row.capacity_j_per_k,
                     t0_c: row.cold_c,
                     supply_share: row.supply_share,
-                    draw_kg_s: draw * (1.0 - e),
+                    draw_kg_s: row.sums.draw_kg_s(),
                     heat_w: response.h0_w,
                     heat_slope_w_per_k: response.h1_w_per_k,
+                    local_share: starved_row_exhaust_share(&row.sums),
+                    hot_offset_c: response.alpha,
+                    hot_slope: response.beta,
                 });
             }
         }
@@ -597,6 +614,7 @@ fn solve_halls(
             if let Ok(mut row) = rows.get_mut(r) {
                 row.cold_c = sol.cold_c[k];
                 row.recirc_kg_s = sol.recirc_kg_s[k];
+                row.local_kg_s = sol.local_kg_s[k];
             }
         }
         for (i, &u) in hall.units.iter().enumerate() {
@@ -647,12 +665,12 @@ fn rack_inlets(
         dew_points.push(dew_point);
     }
     // Each row's hot aisle from its cold aisle (the row closed form).
-    let mut row_state: Vec<(f64, f64, network::RowResponse)> = Vec::with_capacity(index.rows.len());
+    let mut row_state: Vec<(f64, f64)> = Vec::with_capacity(index.rows.len());
     for &r in &index.rows {
         let mut row = rows.get_mut(r).expect("indexed row");
         let th = row.response.alpha + row.response.beta * row.cold_c;
         row.hot_c = th;
-        row_state.push((row.cold_c, th, row.response));
+        row_state.push((row.cold_c, th));
     }
     // Each rack on its own (in parallel where allowed), then logging and sums in query order.
     let (views, row_state) = (&views, &row_state);
@@ -666,8 +684,8 @@ fn rack_inlets(
             a.temperature_band = None;
             return;
         }
-        let (tc, th, resp) = row_state[rack.row_index];
-        let rho = resp.share(a.recirculation);
+        let (tc, th) = row_state[rack.row_index];
+        let rho = a.recirculation;
         let inlet = (1.0 - rho) * tc + rho * th;
         a.inlet_c = inlet;
         let heat_w = a.heat_b_w - a.heat_k_w_per_k * inlet;

@@ -10,9 +10,13 @@
 //!   (set point held, coil-limited or capacity-limited: each piece affine in `T_r`);
 //! - the supply splits over rows by their tile share `s_k`: `ṁ_s,k = s_k·Σṁ_u`;
 //! - the racks of a row draw `ṁ_draw,k` from their cold aisle; a deficit
-//!   `ṁ_rec,k = max(0, ṁ_draw,k − ṁ_s,k)` is pulled from the room (recirculation over and around
-//!   the rows), a surplus `ṁ_spill,k` bypasses to the room;
-//! - rack exhaust returns to the room carrying `c·ṁ_draw,k·T_k + P_k`.
+//!   `ṁ_def,k = max(0, ṁ_draw,k − ṁ_s,k)` flows into the aisle over and around the rows, a
+//!   surplus `ṁ_spill,k` bypasses to the room. A share `φ_k` of the deficit is the row's own
+//!   exhaust (`ṁ_loc,k = φ_k·ṁ_def,k` at the hot aisle `T_h,k = α_k + β_k·T_k`), the rest room
+//!   air (`ṁ_rec,k`); both mix into the aisle's air before reaching the inlets, so a row that
+//!   loses its supply warms with the aisle's (and then the room's) capacity, not in one tick;
+//! - rack exhaust returns to the room carrying `c·ṁ_draw,k·T_k + P_k`, less the part
+//!   `c·ṁ_loc,k·T_h,k` that re-enters the aisle.
 //!
 //! Backward Euler for all nodes gives one linear system `(C/dt + G)·T' = C/dt·T + q`, solved
 //! with nalgebra's LU. Because every flow is booked once at the new temperatures, the balance
@@ -53,6 +57,12 @@ pub struct NetRow {
     /// Fall of that heat per K of cold-aisle temperature (racks whose heat depends on their
     /// inlet), W/K: the row heat is `heat_w − heat_slope_w_per_k·T_k`.
     pub heat_slope_w_per_k: f64,
+    /// Share of the deficit (draw beyond the row's supply) made up by the row's own exhaust.
+    pub local_share: f64,
+    /// Hot aisle (mixed exhaust) at a cold aisle of 0 °C: `T_h = hot_offset_c + hot_slope·T_k`.
+    pub hot_offset_c: f64,
+    /// Hot aisle slope on the cold aisle.
+    pub hot_slope: f64,
 }
 
 /// One air unit in the network: supply `min(cap, max_j pieces_j)`.
@@ -120,6 +130,8 @@ pub struct HallSolution {
     pub cold_c: Vec<f64>,
     /// Recirculation into each cold aisle from the room, kg/s.
     pub recirc_kg_s: Vec<f64>,
+    /// The row's own exhaust re-entering each cold aisle, kg/s.
+    pub local_kg_s: Vec<f64>,
     /// Supply temperature of each unit, °C.
     pub unit_supply_c: Vec<f64>,
     /// Net sensible heat removed by each unit (coil or evaporation minus fan heat), W.
@@ -167,6 +179,9 @@ impl HallNetwork {
         let n = 2 + n_rows;
         let c = self.cp_j_per_kg_k;
         let (ir, im) = (0, 1);
+        // Flows `G` and sources `q` (the capacities go on the diagonal below): the tick solves
+        // `(C/dt + G)·ΔT = q − G·T₀` for the changes, so that `C·ΔT/dt`, the heat stored, keeps
+        // its relative precision even when it is tiny next to `C·T` (a dark hall at rest).
         let mut a = DMatrix::<f64>::zeros(n, n);
         let mut rhs = DVector::<f64>::zeros(n);
 
@@ -183,46 +198,56 @@ impl HallNetwork {
         let unassigned = (1.0 - share_sum).max(0.0);
 
         // Room node.
-        a[(ir, ir)] = self.room_capacity_j_per_k / dt_s + c * m_tot + self.ua_w_per_k;
+        a[(ir, ir)] = c * m_tot + self.ua_w_per_k;
         a[(ir, im)] = -self.ua_w_per_k;
-        rhs[ir] = self.room_capacity_j_per_k / dt_s * self.room_t0_c + self.room_heat_w;
+        rhs[ir] = self.room_heat_w;
         // Supply not assigned to any row enters the room directly.
         a[(ir, ir)] -= c * unassigned * sb;
         rhs[ir] += c * unassigned * sa;
 
         // Mass node.
-        a[(im, im)] = self.mass_capacity_j_per_k / dt_s + self.ua_w_per_k;
+        a[(im, im)] = self.ua_w_per_k;
         a[(im, ir)] = -self.ua_w_per_k;
-        rhs[im] = self.mass_capacity_j_per_k / dt_s * self.mass_t0_c;
 
         let mut recirc = Vec::with_capacity(n_rows);
+        let mut local = Vec::with_capacity(n_rows);
         for (k, row) in self.rows.iter().enumerate() {
             let ik = 2 + k;
             let m_s = row.supply_share * m_tot;
-            let m_rec = (row.draw_kg_s - m_s).max(0.0);
+            let m_def = (row.draw_kg_s - m_s).max(0.0);
+            let m_loc = row.local_share.clamp(0.0, 1.0) * m_def;
+            let m_rec = m_def - m_loc;
             let m_spill = (m_s - row.draw_kg_s).max(0.0);
             recirc.push(m_rec);
-            // Cold aisle k.
-            a[(ik, ik)] = row.capacity_j_per_k / dt_s + c * (row.draw_kg_s + m_spill);
+            local.push(m_loc);
+            // Cold aisle k: out to the racks and the spill; in the supply, room air and the
+            // row's own exhaust c·ṁ_loc·(α + β·T_k).
+            a[(ik, ik)] = c * (row.draw_kg_s + m_spill) - c * m_loc * row.hot_slope;
             // Supply in: ṁ_s,k·(A + B·T_r) = s_k·(Σṁ_u·a_u + Σṁ_u·b_u·T_r).
             a[(ik, ir)] = -c * m_rec - c * row.supply_share * sb;
-            rhs[ik] = row.capacity_j_per_k / dt_s * row.t0_c + c * row.supply_share * sa;
+            rhs[ik] = c * row.supply_share * sa + c * m_loc * row.hot_offset_c;
             // Its exchanges with the room: exhaust enthalpy c·draw·T_k plus the row heat
-            // (affine in T_k), the spill, minus the recirculation drawn from the room.
-            a[(ir, ik)] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k;
+            // (affine in T_k), less the exhaust that re-enters the aisle, the spill, minus the
+            // recirculation drawn from the room.
+            a[(ir, ik)] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k + c * m_loc * row.hot_slope;
             a[(ir, ir)] += c * m_rec;
-            rhs[ir] += row.heat_w;
+            rhs[ir] += row.heat_w - c * m_loc * row.hot_offset_c;
         }
-        let x = a.clone().lu().solve(&rhs).unwrap_or_else(|| {
-            // Singular only with zero capacities; fall back to the previous state.
-            let mut v = DVector::zeros(n);
-            v[ir] = self.room_t0_c;
-            v[im] = self.mass_t0_c;
-            for (k, r) in self.rows.iter().enumerate() {
-                v[2 + k] = r.t0_c;
-            }
-            v
-        });
+        let capacity: Vec<f64> = [self.room_capacity_j_per_k, self.mass_capacity_j_per_k]
+            .into_iter()
+            .chain(self.rows.iter().map(|r| r.capacity_j_per_k))
+            .collect();
+        let t0 = DVector::from_iterator(
+            n,
+            [self.room_t0_c, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)),
+        );
+        let residual = rhs - &a * &t0;
+        for (i, cap) in capacity.iter().enumerate() {
+            a[(i, i)] += cap / dt_s;
+        }
+        // Singular only with zero capacities; then the state stays where it was.
+        let dx = a.lu().solve(&residual).unwrap_or_else(|| DVector::zeros(n));
+        let x = &t0 + &dx;
         let room = x[ir];
         let mass = x[im];
         let cold: Vec<f64> = (0..n_rows).map(|k| x[2 + k]).collect();
@@ -230,11 +255,7 @@ impl HallNetwork {
             self.units.iter().zip(active).map(|(u, &k)| u.piece(k).map_or(room, |p| p.at(room))).collect();
         let unit_removed_w: Vec<f64> =
             self.units.iter().zip(&unit_supply_c).map(|(u, ts)| c * u.mass_flow_kg_s * (room - ts)).collect();
-        let mut stored =
-            self.room_capacity_j_per_k * (room - self.room_t0_c) + self.mass_capacity_j_per_k * (mass - self.mass_t0_c);
-        for (r, t) in self.rows.iter().zip(&cold) {
-            stored += r.capacity_j_per_k * (t - r.t0_c);
-        }
+        let stored: f64 = capacity.iter().zip(dx.iter()).map(|(cap, d)| cap * d).sum();
         let heat_in_w = self.room_heat_w
             + self.rows.iter().zip(&cold).map(|(r, t)| r.heat_w - r.heat_slope_w_per_k * t).sum::<f64>();
         HallSolution {
@@ -242,6 +263,7 @@ impl HallNetwork {
             mass_c: mass,
             cold_c: cold,
             recirc_kg_s: recirc,
+            local_kg_s: local,
             unit_supply_c,
             unit_removed_w,
             unit_piece: active.to_vec(),
@@ -294,10 +316,15 @@ impl RowSums {
     pub fn draw_kg_s(&self) -> f64 {
         self.m - self.m_rho
     }
+
+    /// Flow-weighted mean recirculation share `Σṁ_i·ρ_i / Σṁ_i` (0 for a row without airflow).
+    pub fn mean_recirculation(&self) -> f64 {
+        if self.m > 0.0 { self.m_rho / self.m } else { 0.0 }
+    }
 }
 
-/// A row's response to its cold aisle `T_c`, when a share `e` of every rack's cold-aisle draw
-/// is replaced by its own exhaust (a starved row): effective shares `ρ'_i = e + (1 − e)·ρ_i`.
+/// A row's response to its cold aisle `T_c`: its hot aisle and its heat to air, both affine in
+/// `T_c`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RowResponse {
     /// Hot aisle `T_h = alpha + beta·T_c`: offset, °C.
@@ -308,39 +335,30 @@ pub struct RowResponse {
     pub h0_w: f64,
     /// Row heat slope, W/K.
     pub h1_w_per_k: f64,
-    /// Local share e.
-    pub e: f64,
 }
 
-impl RowResponse {
-    /// Effective recirculation share of a rack with base share `rho`.
-    pub fn share(&self, rho: f64) -> f64 {
-        self.e + (1.0 - self.e) * rho
-    }
-}
-
-/// Solves a row's rack/exhaust coupling in closed form. With `T_in,i = (1−ρ'_i)·T_c + ρ'_i·T_h`
+/// Solves a row's rack/exhaust coupling in closed form. With `T_in,i = (1−ρ_i)·T_c + ρ_i·T_h`
 /// and the exhaust mixing to `T_h`:
 ///
 /// ```text
 /// c·(M − R)·T_h = c·(M − R)·T_c + Σ h_i,   h_i = b_i − k_i·T_in,i
-/// ⇒ T_h·(c(M − R) + K₂) = (c(M − R) − K₁)·T_c + B,   K₁ = Σk_i(1−ρ'_i), K₂ = Σk_i·ρ'_i
+/// ⇒ T_h·(c(M − R) + K₂) = (c(M − R) − K₁)·T_c + B,   K₁ = Σk_i(1−ρ_i), K₂ = Σk_i·ρ_i
 /// ```
 ///
 /// so both the hot aisle and the row heat are affine in `T_c`, and the hall solve can take
-/// the coupling implicitly (no lag, stable however strong the recirculation).
-pub fn row_response(s: &RowSums, e: f64, cp: f64) -> RowResponse {
-    let m_r = e * s.m + (1.0 - e) * s.m_rho;
-    let k2 = e * s.k + (1.0 - e) * s.k_rho;
+/// the coupling implicitly (no lag, stable however strong the recirculation). A starved row's
+/// extra exhaust re-ingestion is not here: it enters the cold aisle in the hall solve.
+pub fn row_response(s: &RowSums, cp: f64) -> RowResponse {
+    let k2 = s.k_rho;
     let k1 = s.k - k2;
-    let through = cp * (s.m - m_r);
+    let through = cp * (s.m - s.m_rho);
     let d = through + k2;
     if s.m <= 0.0 || d <= 0.0 {
-        return RowResponse { alpha: 0.0, beta: 1.0, h0_w: s.b_w, h1_w_per_k: 0.0, e };
+        return RowResponse { alpha: 0.0, beta: 1.0, h0_w: s.b_w, h1_w_per_k: 0.0 };
     }
     let alpha = s.b_w / d;
     let beta = (through - k1) / d;
-    RowResponse { alpha, beta, h0_w: s.b_w - k2 * alpha, h1_w_per_k: k1 + k2 * beta, e }
+    RowResponse { alpha, beta, h0_w: s.b_w - k2 * alpha, h1_w_per_k: k1 + k2 * beta }
 }
 
 #[cfg(test)]
@@ -371,6 +389,9 @@ mod tests {
             draw_kg_s: draw,
             heat_w: heat,
             heat_slope_w_per_k: 0.0,
+            local_share: 0.0,
+            hot_offset_c: 0.0,
+            hot_slope: 1.0,
         }
     }
 
@@ -391,14 +412,35 @@ mod tests {
                 active: 0,
             },
         ];
-        let rows = vec![row(0.5, 30.0, 300e3), row(0.3, 5.0, 60e3), row(0.2, 0.0, 0.0)];
+        // The first row is starved (draw above its supply share) and takes a share of its
+        // deficit from its own exhaust.
+        let mut starved = row(0.5, 30.0, 300e3);
+        starved.local_share = 0.15;
+        starved.hot_offset_c = 9.0;
+        starved.hot_slope = 0.98;
+        let rows = vec![starved, row(0.3, 5.0, 60e3), row(0.2, 0.0, 0.0)];
         let net = hall(units, rows);
         for dt in [0.5, 1.0, 60.0, 3600.0] {
             let s = net.solve(dt);
+            assert!(s.local_kg_s[0] > 0.0 && s.recirc_kg_s[0] > 0.0, "the first row is starved");
             let removed: f64 = s.unit_removed_w.iter().sum();
             let residual = s.heat_in_w - removed - s.stored_w;
             assert!(residual.abs() < 1e-9 * s.heat_in_w, "dt {dt}: residual {residual} W");
         }
+    }
+
+    #[test]
+    fn a_dark_hall_at_rest_stores_nothing() {
+        // No units, no heat, room and mass at the same temperature: the tick solves for the
+        // changes, so the heat stored is exactly zero (not the rounding of C·T ≈ 1e9 J).
+        let mut net = hall(vec![], vec![row(1.0, 0.0, 0.0)]);
+        net.room_heat_w = 0.0;
+        net.room_t0_c = 31.7;
+        net.mass_t0_c = 31.7;
+        net.rows[0].t0_c = 31.7;
+        let s = net.solve(1.0);
+        assert_eq!(s.stored_w, 0.0);
+        assert_eq!((s.room_c, s.mass_c, s.cold_c[0]), (31.7, 31.7, 31.7));
     }
 
     #[test]
@@ -455,19 +497,19 @@ mod tests {
 
     #[test]
     fn row_closed_form_mixes_the_exhaust_into_the_hot_aisle() {
-        // Three racks, one rejecting coolant heat into its airflow (k > 0), a starved row.
+        // Three racks, one rejecting coolant heat into its airflow (k > 0).
         let racks = [(2.0, 0.1, 24e3, 0.0), (3.0, 0.2, 30e3, 0.0), (1.0, 0.05, 40e3, 900.0)];
         let mut sums = RowSums::default();
         for (m, rho, b, k) in racks {
             sums.add(m, rho, b, k);
         }
-        let (tc, e) = (24.0, 0.3);
-        let r = row_response(&sums, e, CP);
+        let tc = 24.0;
+        let r = row_response(&sums, CP);
         let th = r.alpha + r.beta * tc;
         let mut mixed = 0.0;
         let mut heat = 0.0;
         for (m, rho, b, k) in racks {
-            let t_in = (1.0 - r.share(rho)) * tc + r.share(rho) * th;
+            let t_in = (1.0 - rho) * tc + rho * th;
             let h = b - k * t_in;
             heat += h;
             mixed += m * (t_in + h / (m * CP));
