@@ -1,5 +1,5 @@
 //! The viewer, rendered for real: under Xvfb with Mesa's software Vulkan (no GPU needed), the
-//! default scenario is run to its thermal excursion with scripted operator actions, the
+//! default scenario is run to its thermal excursion (48 min) with scripted operator actions, the
 //! window is saved as a PNG, and the pixels are checked against the pixel map the viewer
 //! writes beside it (where each rack's face is on screen and the colour it should have). The
 //! session it saved on exit is then replayed headless and must end with the same summary.
@@ -82,7 +82,7 @@ fn hot_racks_are_drawn_hot_and_the_session_replays_headless() {
     let shot = dir.path().join("viewer.png");
     let session = dir.path().join("session.ron");
     let out = Command::new(env!("CARGO_BIN_EXE_dctwin"))
-        .args(["view", "scenarios/legacy_hall_blackwell.ron", "--at", "46min", "--screenshot"])
+        .args(["view", "scenarios/legacy_hall_blackwell.ron", "--at", "48min", "--screenshot"])
         .arg(&shot)
         .args(["--script", "tests/data/viewer_script.ron", "--save-session"])
         .arg(&session)
