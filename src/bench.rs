@@ -273,8 +273,9 @@ pub fn run_guard(baseline_file: &Path) -> ExitCode {
         Ok(v) => v,
         Err(code) => return code,
     };
-    // Serial loops: the guard watches the single-thread cost of a tick; interleaving the two
-    // measurements three times and keeping the best of each damps a busy machine.
+    // Serial loops (the default): the guard watches the single-thread cost of a tick;
+    // interleaving the two measurements three times and keeping the best of each damps a
+    // busy machine.
     let opts =
         BenchOptions { duration: Some(base.duration), repeat: 1, max_tick: None, parallel: false, stages: false };
     let (mut model, mut naive) = (0.0_f64, 0.0_f64);

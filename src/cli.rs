@@ -54,6 +54,10 @@ pub enum Command {
         /// scenario's tick: fixed step).
         #[arg(long)]
         max_tick: Option<SimDuration>,
+        /// Share per-rack loops among the cores (the same results; pays on the largest sites
+        /// and machines with many cores).
+        #[arg(long)]
+        parallel: bool,
         /// Most timeline lines to print.
         #[arg(long, default_value_t = 60)]
         timeline_lines: usize,
@@ -79,15 +83,16 @@ pub enum Command {
         /// Longest adaptive tick instead of each scenario's `max_tick`.
         #[arg(long)]
         max_tick: Option<SimDuration>,
-        /// Keep every per-rack loop on one thread (to measure what the parallel loops give).
+        /// Share per-rack loops among the cores (results are the same; see Performance in
+        /// the README for when it pays).
         #[arg(long)]
-        serial: bool,
+        parallel: bool,
         /// Also print where a tick's time goes, stage by stage.
         #[arg(long)]
         stages: bool,
         /// Run the CI regression guard of this baseline file instead (e.g.
         /// .ci/bench-baseline.ron); exit 1 if the tick got slower than it allows.
-        #[arg(long, conflicts_with_all = ["files", "duration", "repeat", "max_tick", "serial", "stages"])]
+        #[arg(long, conflicts_with_all = ["files", "duration", "repeat", "max_tick", "parallel", "stages"])]
         guard: Option<PathBuf>,
     },
     /// Run every member of a sweep (grid and Monte Carlo) in parallel; write per-member rows,
@@ -216,7 +221,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { file, duration, seed, out, interval, max_tick, timeline_lines, quiet } => {
+        Command::Run { file, duration, seed, out, interval, max_tick, parallel, timeline_lines, quiet } => {
             let v = match load_valid(&file) {
                 Ok(v) => v,
                 Err(code) => return code,
@@ -250,7 +255,14 @@ pub fn main() -> ExitCode {
             }
             let opts = RunToDisk {
                 out_dir: out_dir.clone(),
-                build: BuildOptions { seed, duration, interval, max_tick, ..Default::default() },
+                build: BuildOptions {
+                    seed,
+                    duration,
+                    interval,
+                    max_tick,
+                    parallel: Some(parallel),
+                    ..Default::default()
+                },
             };
             let done = match run_to_disk(&v, opts) {
                 Ok(d) => d,
@@ -304,9 +316,9 @@ pub fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Bench { guard: Some(baseline), .. } => crate::bench::run_guard(&baseline),
-        Command::Bench { files, duration, repeat, max_tick, serial, stages, guard: None } => crate::bench::run_bench(
+        Command::Bench { files, duration, repeat, max_tick, parallel, stages, guard: None } => crate::bench::run_bench(
             &files,
-            crate::bench::BenchOptions { duration, repeat: repeat.max(1), max_tick, parallel: !serial, stages },
+            crate::bench::BenchOptions { duration, repeat: repeat.max(1), max_tick, parallel, stages },
         ),
         Command::Batch { sweep, out, threads, shard, report, allow_failures, quiet } => {
             let opts = BatchFlags { report, allow_failures, quiet };

@@ -180,21 +180,18 @@ impl SimRng {
     }
 }
 
-/// Whether per-rack work may be shared among the compute threads (Bevy's
-/// `ComputeTaskPool`).
+/// Whether per-rack work is shared among the compute threads (Bevy's `ComputeTaskPool`).
 ///
 /// The schedule itself stays single-threaded (one system at a time, in a fixed order); only
 /// loops over racks whose iterations are independent run in parallel, and every sum over
 /// racks is then taken in query order, so results are bit-identical with or without it.
-/// Batch runs, which already keep every core busy with one member each, turn it off.
-#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Off by default: on the project's 2-core machine, handing three loops a tick to the pool
+/// costs more than it saves below a gigawatt (measured with `dctwin bench --parallel`: 1 MW
+/// hall 0.45×, 100 MW 0.92×, 1 GW 1.04× the serial speed; README, "Performance"). Machines
+/// with more cores and the largest sites can turn it on (`--parallel`).
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Parallelism(pub bool);
-
-impl Default for Parallelism {
-    fn default() -> Self {
-        Self(true)
-    }
-}
 
 /// Sets up [`SimSchedule`]: single-threaded, ambiguities are errors, stages chained.
 #[derive(Default)]

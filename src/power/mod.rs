@@ -960,10 +960,13 @@ fn power_flow(
     mut loads: Query<&mut PowerLoad>,
     mut gens: Query<&mut Generator>,
     halls: Query<&crate::thermal::HallState>,
+    upses: Query<Entity, With<Ups>>,
 ) {
     let dt = clock.dt_s();
     let t = clock.t_s();
     *books = PowerBooks::default();
+    // The UPS slots: the only nodes the battery checks below need to look at.
+    let ups_slots: Vec<usize> = upses.iter().filter_map(|e| topo.slot(e)).collect();
 
     // 1. Energisation, top-down. Each UPS decides on last tick's load whether its battery
     //    carries the tick; then this tick's load is checked against each battery that would
@@ -973,18 +976,19 @@ fn power_flow(
     //    carried may move to another UPS that must be checked in turn. A battery thus never
     //    delivers part of a tick, and the books close whatever is dropped. Each pass bars one
     //    battery more, so the loop ends.
-    let before: Vec<Option<(UpsState, f64)>> =
-        topo.top_down.iter().map(|&e| nodes.get(e).ok().and_then(|p| p.5.map(|u| (u.state, u.input_share)))).collect();
+    let mut before: Vec<Option<(UpsState, f64)>> = vec![None; topo.top_down.len()];
+    for &s in &ups_slots {
+        before[s] = nodes.get(topo.top_down[s]).ok().and_then(|p| p.5.map(|u| (u.state, u.input_share)));
+    }
     let mut barred = vec![false; topo.top_down.len()];
     let mut energized = vec![false; topo.top_down.len()];
     loop {
         energize(&topo, &mut nodes, &before, &barred, dt, &mut energized);
-        let on_battery: Vec<usize> = before
+        let on_battery: Vec<usize> = ups_slots
             .iter()
-            .enumerate()
-            .filter(|&(s, b)| b.is_some() && !barred[s])
-            .filter(|&(s, _)| nodes.get(topo.top_down[s]).ok().and_then(|p| p.5).is_some_and(Ups::draws_on_battery))
-            .map(|(s, _)| s)
+            .copied()
+            .filter(|&s| before[s].is_some() && !barred[s])
+            .filter(|&s| nodes.get(topo.top_down[s]).ok().and_then(|p| p.5).is_some_and(Ups::draws_on_battery))
             .collect();
         if on_battery.is_empty() {
             break;
@@ -1002,9 +1006,9 @@ fn power_flow(
             break;
         }
     }
-    for (slot, &e) in topo.top_down.iter().enumerate() {
+    for &slot in &ups_slots {
         if let Some((prev, _)) = before[slot]
-            && let Ok((node, _, _, _, _, Some(u), _)) = nodes.get(e)
+            && let Ok((node, _, _, _, _, Some(u), _)) = nodes.get(topo.top_down[slot])
             && u.state != prev
         {
             log_ups_transition(&mut log, t, &node.id, prev, u.state);

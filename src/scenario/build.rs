@@ -46,7 +46,7 @@ pub struct BuildOptions {
     pub interval: Option<SimDuration>,
     /// Longest adaptive tick instead of the scenario's `max_tick` (equal to the tick: fixed).
     pub max_tick: Option<SimDuration>,
-    /// Share per-rack work among the compute threads (default yes; see
+    /// Share per-rack work among the compute threads (default no; see
     /// [`crate::schedule::Parallelism`]). Results are the same either way.
     pub parallel: Option<bool>,
     /// Keep time-series rows in memory.
@@ -224,7 +224,7 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
     app.add_plugins(crate::SimPlugins);
     let world = app.world_mut();
     world.insert_resource(SimClock::new(s.tick, duration, s.start.seconds_of_year()));
-    world.insert_resource(crate::schedule::Parallelism(opts.parallel.unwrap_or(true)));
+    world.insert_resource(crate::schedule::Parallelism(opts.parallel.unwrap_or(false)));
     world.insert_resource(crate::adaptive::StepControl::new(s.tick, opts.max_tick.or(s.max_tick).unwrap_or(s.tick)));
     world.insert_resource(rng.clone());
     world.insert_resource(CatalogRes(v.catalog.clone()));

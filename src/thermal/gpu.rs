@@ -157,8 +157,7 @@ pub fn protect(model: &GpuModel, prev: GpuState, t_c: f64, powered: bool) -> (Gp
 /// Applies [`protect`] to every GPU of a bank and recounts the states. `coolant_trip` powers
 /// every GPU off (latched): the trays' protection against coolant above its limit.
 pub fn protect_bank(bank: &mut GpuBank, model: &GpuModel, powered: bool, coolant_trip: bool) {
-    // Fast path: every GPU normal, powered and below the throttle temperature — nothing changes.
-    if powered && !coolant_trip && bank.all_normal() && f64::from(bank.hottest_c) < model.throttle_c {
+    if protection_idle(bank, model, powered, coolant_trip) {
         return;
     }
     let bank_ref = &mut *bank;
@@ -172,6 +171,12 @@ pub fn protect_bank(bank: &mut GpuBank, model: &GpuModel, powered: bool, coolant
         *cap = c as f32;
     }
     bank.recount();
+}
+
+/// Whether [`protect_bank`] would change nothing: every GPU normal, powered and below the
+/// throttle temperature (the common case, checked without touching the bank).
+pub fn protection_idle(bank: &GpuBank, model: &GpuModel, powered: bool, coolant_trip: bool) -> bool {
+    powered && !coolant_trip && bank.all_normal() && f64::from(bank.hottest_c) < model.throttle_c
 }
 
 /// Clears latched shutdowns (operator reset).

@@ -805,8 +805,12 @@ fn protect_gpus(
     let t = clock.t_s();
     for (rack, supply, air, mut bank) in &mut racks {
         let Some(g) = &rack.params.gpu else { continue };
-        let before = bank.counts;
         let coolant_trip = rack.params.liquid_cooled && air.sink_c > rack.params.max_coolant_c;
+        if gpu::protection_idle(&bank, g, supply.powered, coolant_trip) {
+            // Nothing changes: leave the bank untouched (no change tick either).
+            continue;
+        }
+        let before = bank.counts;
         gpu::protect_bank(&mut bank, g, supply.powered, coolant_trip);
         let after = bank.counts;
         let (thr, slow, off) = (GpuState::Throttled as usize, GpuState::Slowdown as usize, GpuState::Shutdown as usize);

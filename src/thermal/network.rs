@@ -18,12 +18,13 @@
 //! - rack exhaust returns to the room carrying `c·ṁ_draw,k·T_k + P_k`, less the part
 //!   `c·ṁ_loc,k·T_h,k` that re-enters the aisle.
 //!
-//! Backward Euler for all nodes gives one linear system `(C/dt + G)·T' = C/dt·T + q`, solved
-//! with nalgebra's LU. Because every flow is booked once at the new temperatures, the balance
+//! Backward Euler for all nodes gives one linear system `(C/dt + G)·T' = C/dt·T + q`. Only the
+//! room node couples to every other node (the mass and each aisle exchange with the room
+//! alone), so the matrix is an arrowhead and [`Arrowhead::solve`] eliminates it exactly in
+//! O(n) — a dense LU (nalgebra's, in the tests) gives the same answer at O(n³) cost and
+//! allocations. Because every flow is booked once at the new temperatures, the balance
 //! `Σ heat in = Σ removed + Σ C·ΔT/dt` holds to rounding, and the scheme is stable at any tick
 //! length. Piecewise supply laws are resolved by an active-set loop (a few iterations at most).
-
-use nalgebra::{DMatrix, DVector};
 
 /// An affine supply law piece `T_sup = a + b·T_r`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -182,8 +183,8 @@ impl HallNetwork {
         // Flows `G` and sources `q` (the capacities go on the diagonal below): the tick solves
         // `(C/dt + G)·ΔT = q − G·T₀` for the changes, so that `C·ΔT/dt`, the heat stored, keeps
         // its relative precision even when it is tiny next to `C·T` (a dark hall at rest).
-        let mut a = DMatrix::<f64>::zeros(n, n);
-        let mut rhs = DVector::<f64>::zeros(n);
+        let mut a = Arrowhead::zeros(n);
+        let mut rhs = vec![0.0; n];
 
         // Mixed supply T = A + B·T_r over all units.
         let m_tot: f64 = self.units.iter().map(|u| u.mass_flow_kg_s).sum();
@@ -198,16 +199,16 @@ impl HallNetwork {
         let unassigned = (1.0 - share_sum).max(0.0);
 
         // Room node.
-        a[(ir, ir)] = c * m_tot + self.ua_w_per_k;
-        a[(ir, im)] = -self.ua_w_per_k;
+        a.diag[ir] = c * m_tot + self.ua_w_per_k;
+        a.row0[im] = -self.ua_w_per_k;
         rhs[ir] = self.room_heat_w;
         // Supply not assigned to any row enters the room directly.
-        a[(ir, ir)] -= c * unassigned * sb;
+        a.diag[ir] -= c * unassigned * sb;
         rhs[ir] += c * unassigned * sa;
 
         // Mass node.
-        a[(im, im)] = self.ua_w_per_k;
-        a[(im, ir)] = -self.ua_w_per_k;
+        a.diag[im] = self.ua_w_per_k;
+        a.col0[im] = -self.ua_w_per_k;
 
         let mut recirc = Vec::with_capacity(n_rows);
         let mut local = Vec::with_capacity(n_rows);
@@ -222,32 +223,30 @@ impl HallNetwork {
             local.push(m_loc);
             // Cold aisle k: out to the racks and the spill; in the supply, room air and the
             // row's own exhaust c·ṁ_loc·(α + β·T_k).
-            a[(ik, ik)] = c * (row.draw_kg_s + m_spill) - c * m_loc * row.hot_slope;
+            a.diag[ik] = c * (row.draw_kg_s + m_spill) - c * m_loc * row.hot_slope;
             // Supply in: ṁ_s,k·(A + B·T_r) = s_k·(Σṁ_u·a_u + Σṁ_u·b_u·T_r).
-            a[(ik, ir)] = -c * m_rec - c * row.supply_share * sb;
+            a.col0[ik] = -c * m_rec - c * row.supply_share * sb;
             rhs[ik] = c * row.supply_share * sa + c * m_loc * row.hot_offset_c;
             // Its exchanges with the room: exhaust enthalpy c·draw·T_k plus the row heat
             // (affine in T_k), less the exhaust that re-enters the aisle, the spill, minus the
             // recirculation drawn from the room.
-            a[(ir, ik)] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k + c * m_loc * row.hot_slope;
-            a[(ir, ir)] += c * m_rec;
+            a.row0[ik] = -c * (row.draw_kg_s + m_spill) + row.heat_slope_w_per_k + c * m_loc * row.hot_slope;
+            a.diag[ir] += c * m_rec;
             rhs[ir] += row.heat_w - c * m_loc * row.hot_offset_c;
         }
         let capacity: Vec<f64> = [self.room_capacity_j_per_k, self.mass_capacity_j_per_k]
             .into_iter()
             .chain(self.rows.iter().map(|r| r.capacity_j_per_k))
             .collect();
-        let t0 = DVector::from_iterator(
-            n,
-            [self.room_t0_c, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)),
-        );
-        let residual = rhs - &a * &t0;
-        for (i, cap) in capacity.iter().enumerate() {
-            a[(i, i)] += cap / dt_s;
+        let t0: Vec<f64> =
+            [self.room_t0_c, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)).collect();
+        let residual: Vec<f64> = a.mul(&t0).iter().zip(&rhs).map(|(at0, r)| r - at0).collect();
+        for (d, cap) in a.diag.iter_mut().zip(&capacity) {
+            *d += cap / dt_s;
         }
         // Singular only with zero capacities; then the state stays where it was.
-        let dx = a.lu().solve(&residual).unwrap_or_else(|| DVector::zeros(n));
-        let x = &t0 + &dx;
+        let dx = a.solve(&residual).unwrap_or_else(|| vec![0.0; n]);
+        let x: Vec<f64> = t0.iter().zip(&dx).map(|(t, d)| t + d).collect();
         let room = x[ir];
         let mass = x[im];
         let cold: Vec<f64> = (0..n_rows).map(|k| x[2 + k]).collect();
@@ -270,6 +269,52 @@ impl HallNetwork {
             stored_w: stored / dt_s,
             heat_in_w,
         }
+    }
+}
+
+/// A matrix whose only non-zeros are its diagonal, its first row and its first column (node 0
+/// is the room, coupled to every other node; the others couple to the room alone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrowhead {
+    /// `a[j][j]`.
+    pub diag: Vec<f64>,
+    /// `a[0][j]` (index 0 unused: it is `diag[0]`).
+    pub row0: Vec<f64>,
+    /// `a[j][0]` (index 0 unused).
+    pub col0: Vec<f64>,
+}
+
+impl Arrowhead {
+    /// An `n × n` zero matrix.
+    pub fn zeros(n: usize) -> Self {
+        Self { diag: vec![0.0; n], row0: vec![0.0; n], col0: vec![0.0; n] }
+    }
+
+    /// `A·x`.
+    pub fn mul(&self, x: &[f64]) -> Vec<f64> {
+        let mut y: Vec<f64> =
+            self.col0.iter().zip(self.diag.iter().zip(x)).map(|(c, (d, xj))| c * x[0] + d * xj).collect();
+        y[0] = self.diag[0] * x[0] + self.row0.iter().zip(x).skip(1).map(|(r, xj)| r * xj).sum::<f64>();
+        y
+    }
+
+    /// Solves `A·x = b` by eliminating every node but the first into it (the Schur
+    /// complement `a₀₀ − Σ a₀ⱼ·aⱼ₀/aⱼⱼ`), then back-substituting; `None` if a pivot is zero.
+    pub fn solve(&self, b: &[f64]) -> Option<Vec<f64>> {
+        let n = self.diag.len();
+        if n == 0 || self.diag.iter().any(|&d| d == 0.0 || !d.is_finite()) {
+            return None;
+        }
+        let (mut pivot, mut rhs) = (self.diag[0], b[0]);
+        for (((r, c), d), bj) in self.row0.iter().zip(&self.col0).zip(&self.diag).zip(b).skip(1) {
+            pivot -= r * c / d;
+            rhs -= r * bj / d;
+        }
+        if pivot == 0.0 || !pivot.is_finite() {
+            return None;
+        }
+        let x0 = rhs / pivot;
+        Some((0..n).map(|j| if j == 0 { x0 } else { (b[j] - self.col0[j] * x0) / self.diag[j] }).collect())
     }
 }
 
@@ -364,6 +409,49 @@ pub fn row_response(s: &RowSums, cp: f64) -> RowResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrowhead_solve_agrees_with_a_dense_lu() {
+        // Random diagonally dominant arrowheads of hall sizes, against nalgebra's dense LU.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rnd = || {
+            seed = crate::noise::mix64(seed);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in [1, 2, 3, 12, 42] {
+            let mut a = Arrowhead::zeros(n);
+            for j in 0..n {
+                a.row0[j] = -rnd() * 1e5;
+                a.col0[j] = -rnd() * 1e5;
+                a.diag[j] = 1e6 + rnd() * 1e7;
+            }
+            let b: Vec<f64> = (0..n).map(|_| rnd() * 1e6 - 5e5).collect();
+            let mut dense = nalgebra::DMatrix::<f64>::zeros(n, n);
+            for j in 0..n {
+                dense[(j, j)] = a.diag[j];
+                if j > 0 {
+                    dense[(0, j)] = a.row0[j];
+                    dense[(j, 0)] = a.col0[j];
+                }
+            }
+            let want = dense.clone().lu().solve(&nalgebra::DVector::from_vec(b.clone())).unwrap();
+            let got = a.solve(&b).unwrap();
+            for j in 0..n {
+                assert!(
+                    (got[j] - want[j]).abs() <= 1e-12 * want[j].abs().max(1e-6),
+                    "n {n} j {j}: {} vs {}",
+                    got[j],
+                    want[j]
+                );
+            }
+            // And A·x gives b back.
+            let back = a.mul(&got);
+            for j in 0..n {
+                assert!((back[j] - b[j]).abs() <= 1e-9 * b[j].abs().max(1.0));
+            }
+        }
+        assert_eq!(Arrowhead::zeros(3).solve(&[1.0, 2.0, 3.0]), None, "a zero pivot is reported, not divided by");
+    }
 
     const CP: f64 = 1006.0;
 
