@@ -123,6 +123,57 @@ pub fn plan_pads(
     Some(at(hi))
 }
 
+/// [`plan_pads`] remembered within one control step: air handlers of one design see the same
+/// outdoor air and set point, so a campus of identical halls plans its pads once, not once per
+/// unit. The key is every input's exact bit pattern, so a hit returns exactly what
+/// [`plan_pads`] would (results are bit-identical with or without the cache).
+#[derive(Debug, Default)]
+pub struct PadPlans {
+    entries: Vec<([u64; 10], Option<Treated>)>,
+}
+
+impl PadPlans {
+    /// Forgets every plan (call at the start of each control step).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// [`plan_pads`] with the same arguments, computed once per distinct input.
+    pub fn plan(
+        &mut self,
+        outdoor: &MoistAir,
+        wb: f64,
+        pads: Pads,
+        target_c: f64,
+        max_dew_point_c: f64,
+        max_rh_pct: f64,
+    ) -> Option<Treated> {
+        let stages = match pads.stages {
+            EvaporativeStages::Direct => 0,
+            EvaporativeStages::Indirect => 1,
+            EvaporativeStages::TwoStage => 2,
+        };
+        let key = [
+            outdoor.t_db_c.to_bits(),
+            outdoor.w_kg_per_kg.to_bits(),
+            outdoor.p_pa.to_bits(),
+            wb.to_bits(),
+            stages,
+            pads.eff_direct.to_bits(),
+            pads.eff_indirect.to_bits(),
+            target_c.to_bits(),
+            max_dew_point_c.to_bits(),
+            max_rh_pct.to_bits(),
+        ];
+        if let Some((_, plan)) = self.entries.iter().find(|(k, _)| *k == key) {
+            return *plan;
+        }
+        let plan = plan_pads(outdoor, wb, pads, target_c, max_dew_point_c, max_rh_pct);
+        self.entries.push((key, plan));
+        plan
+    }
+}
+
 /// Share of outdoor air `x` to mix with return air so the mix is at `target_c`
 /// (`x·T_oa + (1−x)·T_r = target`), clamped to 0–1.
 pub fn outdoor_fraction(treated_c: f64, return_c: f64, target_c: f64) -> f64 {
@@ -155,6 +206,26 @@ mod tests {
 
     fn pads(stages: EvaporativeStages) -> Pads {
         Pads { stages, eff_direct: 0.85, eff_indirect: 0.7 }
+    }
+
+    #[test]
+    fn remembered_pad_plans_are_exactly_the_computed_ones() {
+        let mut plans = PadPlans::default();
+        for (t, rh, stages) in [
+            (30.0, 40.0, EvaporativeStages::Direct),
+            (30.0, 40.0, EvaporativeStages::TwoStage),
+            (34.0, 55.0, EvaporativeStages::TwoStage),
+            (30.0, 40.0, EvaporativeStages::Direct),
+        ] {
+            let air = MoistAir::from_rh(t, rh, P);
+            let direct = plan_pads(&air, air.wet_bulb_c(), pads(stages), 22.0, 17.0, 80.0);
+            let remembered = plans.plan(&air, air.wet_bulb_c(), pads(stages), 22.0, 17.0, 80.0);
+            assert_eq!(remembered, direct, "{t} °C {rh} % {stages:?}");
+        }
+        // The repeated first input was a hit: three distinct plans stored.
+        assert_eq!(plans.entries.len(), 3);
+        plans.clear();
+        assert!(plans.entries.is_empty());
     }
 
     #[test]

@@ -402,8 +402,10 @@ fn plan_air_units(
     mut books: ResMut<CoolingBooks>,
     halls: Query<(&Hall, &HallState)>,
     mut units: Query<(&mut AirUnit, &mut AirUnitOp, &mut PowerLoad, &AirDuty)>,
+    mut pad_plans: Local<evaporative::PadPlans>,
 ) {
     let t = clock.t_s();
+    pad_plans.clear();
     books.units_running = 0;
     books.units_total = 0;
     books.units_limited = 0;
@@ -468,6 +470,7 @@ fn plan_air_units(
                 AirUnitKind::Evaporative { stages, eff_direct, eff_indirect, max_dew_point_c, max_rh_pct, trim } => {
                     plan_evaporative(
                         &mut plan,
+                        &mut pad_plans,
                         &outdoor,
                         st,
                         unit.setpoint_c,
@@ -532,6 +535,7 @@ fn plan_air_units(
 #[allow(clippy::too_many_arguments)]
 fn plan_evaporative(
     plan: &mut AirUnitOp,
+    pad_plans: &mut evaporative::PadPlans,
     outdoor: &Outdoor,
     hall: &HallState,
     setpoint_c: f64,
@@ -544,7 +548,7 @@ fn plan_evaporative(
     let target = setpoint_c - fan_dt;
     let t_r = hall.room_c;
     // Controllers keep a margin inside the humidity limits [U: typical BMS dead band].
-    let pads = evaporative::plan_pads(
+    let pads = pad_plans.plan(
         &oa,
         outdoor.wet_bulb_c,
         evaporative::Pads { stages, eff_direct: eff_d, eff_indirect: eff_i },
