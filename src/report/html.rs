@@ -248,6 +248,18 @@ fn fig(stem: &str, caption: &str, chart: Chart) -> Figure {
 /// A hall's rows: label and the inlet per position.
 type HallRows = Vec<(String, Vec<Option<f64>>)>;
 
+/// The value under `key` in an insertion-ordered list of labelled values, added empty if absent.
+fn entry<'a, T: Default>(list: &'a mut Vec<(String, T)>, key: &str) -> &'a mut T {
+    let i = match list.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            list.push((key.to_owned(), T::default()));
+            list.len() - 1
+        }
+    };
+    &mut list[i].1
+}
+
 /// The heat map of `inlets_worst.csv`, and the time of the snapshot.
 fn heat_map(path: &Path) -> Result<(Chart, f64), ReportError> {
     let mut r = csv::Reader::from_path(path).map_err(|e| io_err(path, e))?;
@@ -261,22 +273,8 @@ fn heat_map(path: &Path) -> Result<(Chart, f64), ReportError> {
         let mut parts = id.rsplitn(3, '/');
         let (Some(pos), Some(row), Some(hall)) = (parts.next(), parts.next(), parts.next()) else { continue };
         let Ok(pos) = pos.parse::<usize>() else { continue };
-        let hi = match halls.iter().position(|h| h.0 == hall) {
-            Some(i) => i,
-            None => {
-                halls.push((hall.to_owned(), Vec::new()));
-                halls.len() - 1
-            }
-        };
-        let rows = &mut halls[hi].1;
-        let ri = match rows.iter().position(|r| r.0 == row) {
-            Some(i) => i,
-            None => {
-                rows.push((row.to_owned(), Vec::new()));
-                rows.len() - 1
-            }
-        };
-        let cells = &mut rows[ri].1;
+        let rows = entry(&mut halls, hall);
+        let cells = entry(rows, row);
         if cells.len() < pos {
             cells.resize(pos, None);
         }
