@@ -407,8 +407,10 @@ fn fuel_autonomy(
     let tanks = tanks.as_readonly();
     let gens = gens.as_readonly();
     state.usable_l = tanks.iter().map(|(_, t)| t.usable_l()).sum();
-    state.stored_l = tanks.iter().map(|(_, t)| t.level_l).sum();
-    state.capacity_l = tanks.iter().map(|(_, t)| t.capacity_l).sum();
+    // Folded from +0.0: a float `sum()` of no tanks is −0.0, which the summary printed as
+    // "-0.000 L".
+    state.stored_l = tanks.iter().fold(0.0, |l, (_, t)| l + t.level_l);
+    state.capacity_l = tanks.iter().fold(0.0, |l, (_, t)| l + t.capacity_l);
     // Burn if the generators carried the site's present load: all sets running, sharing it.
     let rated: f64 = gens.iter().map(|g| g.rating_kw).sum();
     let site_kw = books.it_kw + books.cooling_kw + books.losses_kw();

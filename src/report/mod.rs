@@ -242,7 +242,10 @@ pub fn summary_table(s: &Summary) -> String {
         ),
         ("diesel storage", format!("{:.1} t — {}", s.diesel_stored_t, s.seveso_class.label())),
         ("max inlet", format!("{:.1} °C", s.max_inlet_c)),
-        ("max GPU die", format!("{:.1} °C", s.max_gpu_temp_c)),
+        (
+            "max GPU die",
+            if s.gpus > 0 { format!("{:.1} °C", s.max_gpu_temp_c) } else { "— (no GPUs modelled)".to_owned() },
+        ),
         (
             "outside ASHRAE recommended",
             format!("{:.2} h (outside A1: {:.2} h)", s.hours_outside_recommended, s.hours_outside_a1),
