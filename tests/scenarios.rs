@@ -61,9 +61,15 @@ fn evaporative_heatwave_holds_then_fails() {
 
 #[test]
 fn cascade_trip_moves_the_load_and_trips_feed_b() {
-    let (out, _) = ships("cascade_trip");
+    let (out, s) = ships("cascade_trip");
     let t = &out.stdout;
     assert!(t.find("bw-a").unwrap() < t.find("bw-b").unwrap(), "{t}");
+    // The CRACs hold the cold aisle at 24 °C before and after the row goes dark, and a dark
+    // rack faces its cold aisle: no inlet leaves the recommended range. (Dark racks once read
+    // the contained hall's hot return air, a 37 °C "inlet" with 0 h outside the envelope.)
+    let max_inlet = s["max_inlet_c"].as_f64().unwrap();
+    assert!((23.0..27.0).contains(&max_inlet), "max inlet {max_inlet}");
+    assert_eq!(s["hours_outside_recommended"].as_f64().unwrap(), 0.0);
 }
 
 #[test]

@@ -630,9 +630,18 @@ fn solve_halls(
 
 /// What a rack needs of its hall to place its inlet in the envelopes.
 struct InletView {
-    room_c: f64,
     cp: f64,
     classifier: ashrae::HallClassifier,
+}
+
+/// Hottest and mean cold-aisle temperature of a hall's rows, °C (`None` without rows).
+fn hall_cold_aisles(rows: &[Entity], q: &Query<&mut Row>) -> (Option<f64>, Option<f64>) {
+    let cold: Vec<f64> = rows.iter().filter_map(|&r| q.get(r).ok()).map(|r| r.cold_c).collect();
+    if cold.is_empty() {
+        return (None, None);
+    }
+    let max = cold.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (Some(max), Some(cold.iter().sum::<f64>() / cold.len() as f64))
 }
 
 /// Rack inlet and exhaust temperatures from each row's cold aisle, and envelope time.
@@ -657,11 +666,8 @@ fn rack_inlets(
         let (_, st) = halls.get(h).expect("indexed hall");
         let dew_point = psychro::dew_point_c(st.humidity_ratio, p_pa);
         let p_w = psychro::vapor_pressure_from_humidity_ratio(st.humidity_ratio, p_pa);
-        views.push(InletView {
-            room_c: st.room_c,
-            cp: air_cp(st.humidity_ratio),
-            classifier: ashrae::HallClassifier::new(dew_point, p_w),
-        });
+        views
+            .push(InletView { cp: air_cp(st.humidity_ratio), classifier: ashrae::HallClassifier::new(dew_point, p_w) });
         dew_points.push(dew_point);
     }
     // Each row's hot aisle from its cold aisle (the row closed form).
@@ -676,15 +682,17 @@ fn rack_inlets(
     let (views, row_state) = (&views, &row_state);
     let each = move |(rack, mut a): (&Rack, Mut<RackAir>)| {
         let view = &views[rack.hall_index];
+        let (tc, th) = row_state[rack.row_index];
         if a.flow_kg_s <= 0.0 {
-            // A dark rack: no airflow through it, nothing to protect; it sits in room air.
-            a.inlet_c = view.room_c;
-            a.exhaust_c = view.room_c;
+            // A dark rack: no airflow through it, nothing to protect; its front faces its
+            // row's cold aisle. (It once read the room node, which in a contained hall is the
+            // hot return air: a dark row then showed a 37 °C "inlet".)
+            a.inlet_c = tc;
+            a.exhaust_c = tc;
             a.exposure.current = None;
             a.temperature_band = None;
             return;
         }
-        let (tc, th) = row_state[rack.row_index];
         let rho = a.recirculation;
         let inlet = (1.0 - rho) * tc + rho * th;
         a.inlet_c = inlet;
@@ -755,9 +763,11 @@ fn rack_inlets(
             log.log(t, kind, sev, &hall.id, msg, Some(dew_point));
         }
         st.humidity_band = Some(hum);
+        // Inlet statistics are over racks moving air; a hall with none reports its cold aisles.
         let (max_in, sum_in, n) = stats[i];
-        st.max_inlet_c = if n > 0 { max_in } else { st.room_c };
-        st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { st.room_c };
+        let (cold_max, cold_mean) = hall_cold_aisles(&hall.rows, &rows);
+        st.max_inlet_c = if n > 0 { max_in } else { cold_max.unwrap_or(st.room_c) };
+        st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { cold_mean.unwrap_or(st.room_c) };
     }
 }
 
