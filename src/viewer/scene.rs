@@ -294,8 +294,10 @@ pub struct SiteLayout {
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeatOverlay(pub bool);
 
-/// A label drawn over a point of the scene.
+/// A label drawn over a point of the scene, beneath the dashboard panels (a label whose point
+/// projects behind a panel is hidden by it instead of printing over the panel's text).
 #[derive(Component, Clone, Debug)]
+#[require(GlobalZIndex = GlobalZIndex(-1))]
 pub struct Label3d {
     /// Where, m.
     pub at: Vec3,

@@ -88,7 +88,7 @@ fn panel() -> (Node, BackgroundColor) {
             row_gap: px(4),
             ..default()
         },
-        BackgroundColor(Color::srgba(0.02, 0.03, 0.05, 0.78)),
+        BackgroundColor(Color::srgba(0.02, 0.03, 0.05, 0.92)),
     )
 }
 
