@@ -197,7 +197,6 @@ struct NaiveTick;
 pub struct NaiveLayout {
     world: World,
     schedule: Schedule,
-    n_gpus: usize,
 }
 
 impl NaiveLayout {
@@ -235,7 +234,7 @@ impl NaiveLayout {
                 .chain(),
         );
         schedule.run(&mut world);
-        Self { world, schedule, n_gpus }
+        Self { world, schedule }
     }
 
     /// Runs `ticks` ticks; returns the wall time, s.
@@ -245,11 +244,6 @@ impl NaiveLayout {
             self.schedule.run(&mut self.world);
         }
         start.elapsed().as_secs_f64()
-    }
-
-    /// GPU updates per second over `ticks` ticks.
-    pub fn gpu_updates_per_s(&mut self, ticks: u32) -> f64 {
-        self.n_gpus as f64 * f64::from(ticks) / self.run(ticks).max(1e-12)
     }
 }
 

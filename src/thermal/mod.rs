@@ -765,9 +765,12 @@ fn rack_inlets(
         st.humidity_band = Some(hum);
         // Inlet statistics are over racks moving air; a hall with none reports its cold aisles.
         let (max_in, sum_in, n) = stats[i];
-        let (cold_max, cold_mean) = hall_cold_aisles(&hall.rows, &rows);
-        st.max_inlet_c = if n > 0 { max_in } else { cold_max.unwrap_or(st.room_c) };
-        st.mean_inlet_c = if n > 0 { sum_in / n as f64 } else { cold_mean.unwrap_or(st.room_c) };
+        (st.max_inlet_c, st.mean_inlet_c) = if n > 0 {
+            (max_in, sum_in / n as f64)
+        } else {
+            let (cold_max, cold_mean) = hall_cold_aisles(&hall.rows, &rows);
+            (cold_max.unwrap_or(st.room_c), cold_mean.unwrap_or(st.room_c))
+        };
     }
 }
 
