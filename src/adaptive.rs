@@ -39,55 +39,7 @@ use crate::schedule::{SimClock, SimSchedule, SimStep};
 use crate::thermal::ThermalSteadiness;
 use crate::units::SimDuration;
 
-/// Largest change of a tracked temperature over one tick before the tick stops growing, K.
-///
-/// A quarter kelvin keeps the time at which an inlet crosses an ASHRAE limit within the time
-/// the air takes to warm by 0.25 K, and the hall's stored heat within
-/// `C·0.25 K` per tick of the exact value.
-pub const DEFAULT_TOLERANCE_K: f64 = 0.25;
-
-/// The step controller's settings and its choice for the next tick.
-#[derive(Resource, Clone, Debug)]
-pub struct StepControl {
-    /// Shortest tick: the scenario's `tick`.
-    pub min: SimDuration,
-    /// Longest tick: the scenario's `max_tick`.
-    pub max: SimDuration,
-    /// See [`DEFAULT_TOLERANCE_K`].
-    pub tolerance_k: f64,
-    /// Length of the next tick.
-    pub next: SimDuration,
-    /// What held the last tick short (`None` when it could grow).
-    pub held_by: Option<&'static str>,
-    /// Ticks run at the shortest length because of a transient.
-    pub held_ticks: u64,
-    /// Those ticks by what held them.
-    pub held_by_reason: std::collections::BTreeMap<&'static str, u64>,
-    temps: Vec<f64>,
-    scratch: Vec<f64>,
-}
-
-impl StepControl {
-    /// A controller between `min` and `max` (fixed step when they are equal).
-    pub fn new(min: SimDuration, max: SimDuration) -> Self {
-        Self {
-            min,
-            max: max.max(min),
-            tolerance_k: DEFAULT_TOLERANCE_K,
-            next: min,
-            held_by: None,
-            held_ticks: 0,
-            held_by_reason: Default::default(),
-            temps: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Whether the step adapts.
-    pub fn adaptive(&self) -> bool {
-        self.max > self.min
-    }
-}
+pub use crate::schedule::{DEFAULT_TOLERANCE_K, StepControl};
 
 /// Adaptive stepping (a no-op for fixed-step runs).
 #[derive(Default)]

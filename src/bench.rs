@@ -21,7 +21,7 @@ use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
 use serde::Deserialize;
 
-use crate::cli::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_OK, load_valid};
+use crate::app::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_OK, load_valid};
 use crate::scenario::build::{BuildOptions, build_app};
 use crate::schedule::{SimStep, StageTimer, enable_stage_timing, run_to_end};
 use crate::units::SimDuration;

@@ -8,19 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_OK, load_valid};
 use crate::report::{summary_table, timeline};
 use crate::run::{RunToDisk, default_out_dir, run_to_disk};
 use crate::scenario::build::BuildOptions;
-use crate::scenario::validate::{ValidScenario, validate};
-use crate::scenario::{ScenarioError, load_file};
 use crate::units::SimDuration;
-
-/// Exit code: every expectation held.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: at least one expectation failed.
-pub const EXIT_EXPECTATION_FAILED: u8 = 1;
-/// Exit code: bad input.
-pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// dctwin — a digital twin of a datacenter's power and cooling.
 #[derive(Parser, Debug)]
@@ -194,21 +186,6 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-/// Loads and validates a scenario, printing problems; `Err` carries the exit code.
-pub fn load_valid(file: &Path) -> Result<ValidScenario, ExitCode> {
-    let loaded = load_file(file).map_err(report_error)?;
-    let v = validate(loaded).map_err(report_error)?;
-    for w in &v.warnings {
-        eprintln!("{}", w.display_in(&v.loaded.file).to_string().replacen("error:", "warning:", 1));
-    }
-    Ok(v)
-}
-
-fn report_error(e: ScenarioError) -> ExitCode {
-    eprintln!("{e}");
-    ExitCode::from(EXIT_BAD_INPUT)
 }
 
 /// Runs the command line.

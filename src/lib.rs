@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod adaptive;
+pub mod app;
 pub mod batch;
 pub mod bench;
 pub mod catalog;
@@ -37,6 +38,7 @@ pub mod metrics;
 pub mod noise;
 pub mod power;
 pub mod psychro;
+pub mod ranges;
 pub mod report;
 pub mod run;
 pub mod scenario;

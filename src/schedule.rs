@@ -266,11 +266,64 @@ pub fn enable_stage_timing(app: &mut App) {
     }
 }
 
+/// Largest change of a tracked temperature over one tick before the tick stops growing, K.
+///
+/// A quarter kelvin keeps the time at which an inlet crosses an ASHRAE limit within the time
+/// the air takes to warm by 0.25 K, and the hall's stored heat within
+/// `C·0.25 K` per tick of the exact value.
+pub const DEFAULT_TOLERANCE_K: f64 = 0.25;
+
+/// The step controller's settings and its choice for the next tick: the core reads `next`
+/// in [`step`]; [`crate::adaptive`] chooses it.
+#[derive(Resource, Clone, Debug)]
+pub struct StepControl {
+    /// Shortest tick: the scenario's `tick`.
+    pub min: SimDuration,
+    /// Longest tick: the scenario's `max_tick`.
+    pub max: SimDuration,
+    /// See [`DEFAULT_TOLERANCE_K`].
+    pub tolerance_k: f64,
+    /// Length of the next tick.
+    pub next: SimDuration,
+    /// What held the last tick short (`None` when it could grow).
+    pub held_by: Option<&'static str>,
+    /// Ticks run at the shortest length because of a transient.
+    pub held_ticks: u64,
+    /// Those ticks by what held them.
+    pub held_by_reason: std::collections::BTreeMap<&'static str, u64>,
+    /// Tracked temperatures at the end of the last tick (adaptive stepping), °C.
+    pub(crate) temps: Vec<f64>,
+    /// Scratch buffer for this tick's temperatures, °C.
+    pub(crate) scratch: Vec<f64>,
+}
+
+impl StepControl {
+    /// A controller between `min` and `max` (fixed step when they are equal).
+    pub fn new(min: SimDuration, max: SimDuration) -> Self {
+        Self {
+            min,
+            max: max.max(min),
+            tolerance_k: DEFAULT_TOLERANCE_K,
+            next: min,
+            held_by: None,
+            held_ticks: 0,
+            held_by_reason: Default::default(),
+            temps: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Whether the step adapts.
+    pub fn adaptive(&self) -> bool {
+        self.max > self.min
+    }
+}
+
 /// Advances the world by one tick: runs [`SimSchedule`] and moves the clock on, to the next
-/// tick's length chosen by [`crate::adaptive::StepControl`] when the world has one.
+/// tick's length chosen in [`StepControl`] when the world has one.
 pub fn step(world: &mut World) {
     world.run_schedule(SimSchedule);
-    let next = world.get_resource::<crate::adaptive::StepControl>().map(|c| c.next);
+    let next = world.get_resource::<StepControl>().map(|c| c.next);
     let mut clock = world.resource_mut::<SimClock>();
     clock.t_ms += clock.dt.as_ms();
     clock.step += 1;

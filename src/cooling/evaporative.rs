@@ -14,7 +14,7 @@
 //! installed. When none reaches the set point the supply drifts up with the outdoor wet bulb.
 
 use crate::psychro::{self, MoistAir};
-use crate::scenario::EvaporativeStages;
+use serde::{Deserialize, Serialize};
 
 /// A treated outdoor-air state and the water it took.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -198,6 +198,18 @@ pub const COP_SLOPE_PER_K: f64 = 0.025;
 pub const DX_CONDENSER_APPROACH_K: f64 = 12.0;
 /// Evaporating temperature below the supply set point of DX coils, K [U].
 pub const DX_EVAPORATOR_APPROACH_K: f64 = 8.0;
+
+/// Evaporative stages of an air handler (physics §3.2).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum EvaporativeStages {
+    /// Direct evaporative cooling of outdoor air (adds moisture).
+    #[default]
+    Direct,
+    /// Indirect: a wetted secondary stream cools the supply through a plate exchanger.
+    Indirect,
+    /// Indirect then direct.
+    TwoStage,
+}
 
 #[cfg(test)]
 mod tests {

@@ -23,19 +23,20 @@
 //! the heat it moves follows from that same operating point, so electricity and heat books
 //! match tick by tick.
 
+use serde::{Deserialize, Serialize};
 pub mod evaporative;
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
+use crate::events::Action;
 use crate::events::{DueActions, EventKind, EventLog, EventPhase, Severity};
 use crate::power::PowerLoad;
 use crate::psychro;
-use crate::scenario::{Action, CondenserSpec, EvaporativeStages, FanControl, HeatRejectionSpec};
 use crate::schedule::{SimClock, SimSchedule, SimStep};
 use crate::thermal::{AirDuty, Hall, HallState, SupplyLaw, air_cp, network::Affine};
 use crate::weather::Outdoor;
-use evaporative::{DX_CONDENSER_APPROACH_K, DX_EVAPORATOR_APPROACH_K, cop_at_lift};
+use evaporative::{DX_CONDENSER_APPROACH_K, DX_EVAPORATOR_APPROACH_K, EvaporativeStages, cop_at_lift};
 
 /// Direct-to-chip coolant flow when none is given, L/min per kW (OCP, physics §7.1).
 pub const DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW: f64 = 1.5;
@@ -209,7 +210,7 @@ pub struct ChillerPlant {
     /// Chilled-water set point, °C.
     pub setpoint_c: f64,
     /// Condenser.
-    pub condenser: CondenserSpec,
+    pub condenser: Condenser,
     /// Water-side economiser.
     pub free_cooling: bool,
     /// Pumps at full flow, kW.
@@ -250,7 +251,7 @@ pub struct LiquidLoop {
     /// TCS supply set point, °C.
     pub setpoint_c: f64,
     /// Heat rejection.
-    pub rejection: HeatRejectionSpec,
+    pub rejection: HeatRejection,
     /// Pumps at full flow, kW.
     pub pump_kw: f64,
     /// Coolant flow per kW of rack liquid heat at design, L/min/kW.
@@ -620,10 +621,10 @@ fn plan_plants(
         };
         // Condensing side: air-cooled condensers follow the dry bulb, towers the wet bulb.
         let (t_cond, t_free, tower_cycles) = match p.condenser {
-            CondenserSpec::AirCooled { approach_k } => {
+            Condenser::AirCooled { approach_k } => {
                 (outdoor.dry_bulb_c + approach_k, outdoor.dry_bulb_c + FREE_COOLING_COIL_APPROACH_K, None)
             }
-            CondenserSpec::WaterCooled { approach_k, cycles_of_concentration } => {
+            Condenser::WaterCooled { approach_k, cycles_of_concentration } => {
                 (outdoor.wet_bulb_c + approach_k, outdoor.wet_bulb_c + approach_k, Some(cycles_of_concentration))
             }
         };
@@ -652,9 +653,9 @@ pub fn tower_water_l_per_h(rejected_kw: f64, cycles: f64) -> f64 {
 }
 
 /// Facility water temperature and rejection water use of a loop.
-fn facility_water(rej: &HeatRejectionSpec, outdoor: &Outdoor, q_kw: f64) -> (f64, f64, bool, f64) {
+fn facility_water(rej: &HeatRejection, outdoor: &Outdoor, q_kw: f64) -> (f64, f64, bool, f64) {
     match *rej {
-        HeatRejectionSpec::DryCooler { approach_k, adiabatic_above_c, adiabatic_approach_k, fan_power_pct } => {
+        HeatRejection::DryCooler { approach_k, adiabatic_above_c, adiabatic_approach_k, fan_power_pct } => {
             let dry = outdoor.dry_bulb_c + approach_k;
             let fan = fan_power_pct / 100.0 * q_kw.max(0.0);
             match adiabatic_above_c {
@@ -671,7 +672,7 @@ fn facility_water(rej: &HeatRejectionSpec, outdoor: &Outdoor, q_kw: f64) -> (f64
                 _ => (dry, 0.0, false, fan),
             }
         }
-        HeatRejectionSpec::Tower { approach_k, cycles_of_concentration, fan_power_pct } => (
+        HeatRejection::Tower { approach_k, cycles_of_concentration, fan_power_pct } => (
             outdoor.wet_bulb_c + approach_k,
             tower_water_l_per_h(q_kw.max(0.0), cycles_of_concentration),
             false,
@@ -836,5 +837,94 @@ fn update_loops(
                 st.coolant_flow_l_per_min_per_kw = l.flow_l_per_min_per_kw;
             }
         }
+    }
+}
+
+/// Chiller condenser type.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Condenser {
+    /// Air-cooled: condensing at dry bulb + approach.
+    AirCooled {
+        /// Condensing temperature above outdoor dry bulb, K.
+        #[serde(default = "defaults::air_cond_approach")]
+        approach_k: f64,
+    },
+    /// Water-cooled with a cooling tower: condenser water at wet bulb + approach.
+    WaterCooled {
+        /// Tower approach to wet bulb, K (physics §7.3: 3–5 K).
+        #[serde(default = "defaults::tower_approach")]
+        approach_k: f64,
+        /// Cycles of concentration (blowdown, physics §3.4).
+        #[serde(default = "defaults::cycles")]
+        cycles_of_concentration: f64,
+    },
+}
+
+/// How a liquid loop rejects heat (physics §7.3).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum HeatRejection {
+    /// Dry cooler, optionally with adiabatic pre-cooling.
+    DryCooler {
+        /// Facility water above dry bulb, K (5–10 K).
+        #[serde(default = "defaults::dry_approach")]
+        approach_k: f64,
+        /// Adiabatic pads on above this dry bulb, °C.
+        #[serde(default)]
+        adiabatic_above_c: Option<f64>,
+        /// Facility water above wet bulb in adiabatic mode, K (~6 K).
+        #[serde(default = "defaults::adiabatic_approach")]
+        adiabatic_approach_k: f64,
+        /// Fan power, % of heat rejected (1–3 %).
+        #[serde(default = "defaults::dry_fan_pct")]
+        fan_power_pct: f64,
+    },
+    /// Open cooling tower.
+    Tower {
+        /// Approach to wet bulb, K (3–5 K).
+        #[serde(default = "defaults::tower_approach")]
+        approach_k: f64,
+        /// Cycles of concentration.
+        #[serde(default = "defaults::cycles")]
+        cycles_of_concentration: f64,
+        /// Fan power, % of heat rejected.
+        #[serde(default = "defaults::tower_fan_pct")]
+        fan_power_pct: f64,
+    },
+}
+
+/// Fan control of an air unit.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum FanControl {
+    /// Always at design airflow (legacy CRAH).
+    Constant,
+    /// Airflow follows the racks' demand (EC fans, affinity law).
+    #[default]
+    Variable,
+}
+
+/// Default values of optional parameters, each with its source.
+pub(crate) mod defaults {
+    pub(crate) fn adiabatic_approach() -> f64 {
+        6.0 // physics §7.3: ~6 K to wet bulb [S]
+    }
+    pub(crate) fn air_cond_approach() -> f64 {
+        12.0 // [U] air-cooled condenser: condensing ≈ dry bulb + 10–15 K
+    }
+    pub(crate) fn cycles() -> f64 {
+        4.0 // physics §3.4: CoC 3–7 [U]
+    }
+    pub(crate) fn dry_approach() -> f64 {
+        6.0 // physics §7.3: 5–10 K [U]
+    }
+    pub(crate) fn dry_fan_pct() -> f64 {
+        2.0 // physics §7.3: 1–3 % [U]
+    }
+    pub(crate) fn tower_approach() -> f64 {
+        4.0 // physics §7.3: 3–5 K [U]
+    }
+    pub(crate) fn tower_fan_pct() -> f64 {
+        1.0 // [U]
     }
 }

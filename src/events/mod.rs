@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 
 use bevy::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::scenario::Action;
 use crate::schedule::{SimClock, SimSchedule, SimStep};
+use crate::units::SimDuration;
 
 /// Who asked for an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -317,6 +317,182 @@ pub fn describe_action(a: &Action) -> String {
         Action::ResetGpus { hall } => format!("GPU reset in {}", hall.as_deref().unwrap_or("all halls")),
         Action::Caption => "caption".into(),
         Action::Pause => "pause".into(),
+    }
+}
+
+/// Rack feeds by element id: A side and optional B side (2N); `{row}` in an id stands for the
+/// row number where a scripted action applies to several rows.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeedIds {
+    /// A-side distribution id (`{row}` expands to the row number).
+    pub a: String,
+    /// B-side distribution id.
+    #[serde(default)]
+    pub b: Option<String>,
+}
+
+/// Something that happens to the site: a fault, a repair or an operator action.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Action {
+    /// A utility feed (or all, if none named) is lost, optionally for a set time.
+    UtilityOutage {
+        /// Feed id; all feeds if absent.
+        #[serde(default)]
+        feed: Option<String>,
+        /// Restore after this long.
+        #[serde(default)]
+        duration: Option<SimDuration>,
+    },
+    /// A utility feed (or all) returns.
+    UtilityRestore {
+        /// Feed id; all feeds if absent.
+        #[serde(default)]
+        feed: Option<String>,
+    },
+    /// A cooling unit, chiller plant or liquid loop fails.
+    CoolingFail {
+        /// Unit, plant or loop id.
+        unit: String,
+    },
+    /// A failed cooling unit, plant or loop is repaired.
+    CoolingRestore {
+        /// Unit, plant or loop id.
+        unit: String,
+    },
+    /// Racks in rows are replaced by another catalog type.
+    SwapRacks {
+        /// Hall id.
+        hall: String,
+        /// Row numbers.
+        rows: crate::ranges::RangeSpec,
+        /// Rack positions in each row (1-based); all if absent.
+        #[serde(default)]
+        positions: Option<crate::ranges::RangeSpec>,
+        /// New rack type id.
+        rack: String,
+        /// New power feeds for the swapped racks (`{row}` expands); unchanged if absent.
+        #[serde(default)]
+        feeds: Option<FeedIds>,
+        /// New workload for the swapped racks; unchanged if absent.
+        #[serde(default)]
+        workload: Option<String>,
+    },
+    /// Racks are added at the end of rows.
+    AddRacks {
+        /// Hall id.
+        hall: String,
+        /// Row numbers.
+        rows: crate::ranges::RangeSpec,
+        /// Racks added to each row.
+        count: u32,
+        /// Rack type id.
+        rack: String,
+        /// Power feeds (`{row}` expands); the row's last rack's feeds if absent.
+        #[serde(default)]
+        feeds: Option<FeedIds>,
+        /// Workload; the row's last rack's if absent.
+        #[serde(default)]
+        workload: Option<String>,
+    },
+    /// A workload's activity is set to a constant (an IT load step).
+    SetUtilisation {
+        /// Workload id.
+        workload: String,
+        /// New activity 0–1.
+        utilisation: f64,
+    },
+    /// Tankers are ordered for a bulk tank (arrive after the lead time).
+    OrderFuel {
+        /// Bulk tank id.
+        tank: String,
+        /// Number of tankers.
+        #[serde(default = "defaults::one_u32")]
+        tankers: u32,
+    },
+    /// All pending deliveries are delayed.
+    DelayDeliveries {
+        /// Extra delay.
+        by: SimDuration,
+    },
+    /// A breaker is tripped by hand (or by a fault).
+    BreakerTrip {
+        /// Distribution element id.
+        breaker: String,
+    },
+    /// A tripped breaker is reset.
+    BreakerReset {
+        /// Distribution element id.
+        breaker: String,
+    },
+    /// A running generator trips.
+    GeneratorTrip {
+        /// Generator id.
+        generator: String,
+    },
+    /// A generator's next start attempt fails.
+    GeneratorFailToStart {
+        /// Generator id.
+        generator: String,
+    },
+    /// A tripped or failed generator is repaired.
+    GeneratorRepair {
+        /// Generator id.
+        generator: String,
+    },
+    /// A UPS faults: its load goes to static bypass if the input is healthy, else drops.
+    UpsFault {
+        /// UPS id.
+        ups: String,
+    },
+    /// A faulted UPS returns to normal.
+    UpsRestore {
+        /// UPS id.
+        ups: String,
+    },
+    /// GPUs latched off by over-temperature are reset (all halls if none named).
+    ResetGpus {
+        /// Hall id.
+        #[serde(default)]
+        hall: Option<String>,
+    },
+    /// No change to the site: a caption for the timeline and the viewer.
+    Caption,
+    /// The viewer pauses here (trainer lessons); headless runs ignore it.
+    Pause,
+}
+impl Action {
+    /// Short name of the action, as in the file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::UtilityOutage { .. } => "UtilityOutage",
+            Action::UtilityRestore { .. } => "UtilityRestore",
+            Action::CoolingFail { .. } => "CoolingFail",
+            Action::CoolingRestore { .. } => "CoolingRestore",
+            Action::SwapRacks { .. } => "SwapRacks",
+            Action::AddRacks { .. } => "AddRacks",
+            Action::SetUtilisation { .. } => "SetUtilisation",
+            Action::OrderFuel { .. } => "OrderFuel",
+            Action::DelayDeliveries { .. } => "DelayDeliveries",
+            Action::BreakerTrip { .. } => "BreakerTrip",
+            Action::BreakerReset { .. } => "BreakerReset",
+            Action::GeneratorTrip { .. } => "GeneratorTrip",
+            Action::GeneratorFailToStart { .. } => "GeneratorFailToStart",
+            Action::GeneratorRepair { .. } => "GeneratorRepair",
+            Action::UpsFault { .. } => "UpsFault",
+            Action::UpsRestore { .. } => "UpsRestore",
+            Action::ResetGpus { .. } => "ResetGpus",
+            Action::Caption => "Caption",
+            Action::Pause => "Pause",
+        }
+    }
+}
+
+/// Default values of optional parameters, each with its source.
+pub(crate) mod defaults {
+    pub(crate) fn one_u32() -> u32 {
+        1
     }
 }
 

@@ -15,14 +15,14 @@
 //!   2 500 t, upper tier 25 000 t; diesel at 0.835 kg/L (physics §5.2, §5.4).
 
 use bevy::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::events::Action;
 use crate::events::{DueActions, EventKind, EventLog, EventPhase, Severity};
 use crate::power::generator::{GenState, fuel_l_per_h};
 use crate::power::{Generator, PowerBooks};
-use crate::scenario::{Action, TankKind, TankerSpec};
 use crate::schedule::{SimClock, SimSchedule, SimStep};
-use crate::units::S_PER_H;
+use crate::units::{S_PER_H, SimDuration};
 
 /// Diesel density, kg/L (physics §5.2: EN 590 0.820–0.845; sim default 0.835).
 pub const DIESEL_DENSITY_KG_PER_L: f64 = 0.835;
@@ -133,7 +133,7 @@ pub struct Tanker {
 #[derive(Resource, Clone, Debug, Default)]
 pub struct FuelState {
     /// Tanker settings.
-    pub tanker: TankerSpec,
+    pub tanker: TankerLogistics,
     /// Tankers ordered, in arrival order.
     pub tankers: Vec<Tanker>,
     /// Automatic ordering `(tank, below_autonomy_h, tankers)`.
@@ -448,6 +448,62 @@ fn fuel_autonomy(
     }
 }
 
+/// Tank role.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum TankKind {
+    /// Bulk storage.
+    #[default]
+    Bulk,
+    /// Day tank beside an engine, refilled from a bulk tank by a transfer pump.
+    Day,
+}
+
+/// Road tanker logistics (physics §5.3).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TankerLogistics {
+    /// Payload per tanker, L (EU 30 000–36 000).
+    #[serde(default = "defaults::tanker_l")]
+    pub volume_l: f64,
+    /// From order to first arrival.
+    #[serde(default = "defaults::lead_time")]
+    pub lead_time: SimDuration,
+    /// Tankers that can arrive per hour.
+    #[serde(default = "defaults::trucks_per_hour")]
+    pub trucks_per_hour: f64,
+    /// Unloading pump rate, L/min (physics §5.3: 1–2 m³/min).
+    #[serde(default = "defaults::unload_l_per_min")]
+    pub pump_l_per_min: f64,
+}
+impl Default for TankerLogistics {
+    fn default() -> Self {
+        Self {
+            volume_l: defaults::tanker_l(),
+            lead_time: defaults::lead_time(),
+            trucks_per_hour: defaults::trucks_per_hour(),
+            pump_l_per_min: defaults::unload_l_per_min(),
+        }
+    }
+}
+
+/// Default values of optional parameters, each with its source.
+pub(crate) mod defaults {
+    use crate::units::SimDuration;
+
+    pub(crate) fn lead_time() -> SimDuration {
+        SimDuration::from_hours(8) // physics §5.3: 4–24 h priority contract [U]
+    }
+    pub(crate) fn tanker_l() -> f64 {
+        33_000.0 // physics §5.3: EU tanker 30 000–36 000 L [S]
+    }
+    pub(crate) fn trucks_per_hour() -> f64 {
+        2.0 // [U]
+    }
+    pub(crate) fn unload_l_per_min() -> f64 {
+        1_500.0 // physics §5.3: 1–2 m³/min [U]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,7 +513,7 @@ mod tests {
         // physics §5.4: 100 MW IT at PUE 1.3 on generators; 2 500 t ≈ 2 990 m³ ≈ 88 h.
         let site_kw = 100_000.0 * 1.3;
         let sets = (site_kw / 2_000.0_f64).ceil();
-        let burn = fuel_l_per_h(&crate::scenario::FuelCurveSpec::default(), 2_000.0, site_kw / sets) * sets;
+        let burn = fuel_l_per_h(&crate::power::generator::FuelCurve::default(), 2_000.0, site_kw / sets) * sets;
         let litres_lower = SEVESO_LOWER_T * 1_000.0 / DIESEL_DENSITY_KG_PER_L;
         let hours = litres_lower / burn;
         assert!((hours - 88.0).abs() < 4.0, "{hours:.1} h");

@@ -13,13 +13,17 @@
 //! pass per tick, no entity per GPU (100 000 GPUs cost 100 000 small loop iterations, not
 //! 100 000 archetype rows). Die temperatures and throttling live in [`crate::thermal::gpu`].
 
+pub mod spawn;
+
 use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, GpuModel, RackCooling, RackType};
+use crate::events::Action;
 use crate::events::DueActions;
-use crate::scenario::expand::RangeSpec;
-use crate::scenario::{Action, LoadProfile};
+use crate::ranges::RangeSpec;
 use crate::schedule::{SimClock, SimSchedule, SimStep};
+use crate::units::SimDuration;
 
 /// Server fan speed at or below [`FAN_LOW_INLET_C`] (fraction of full speed). Typical BMC fan
 /// tables idle fans at 30–50 % below ~25 °C inlet [U]; with the affinity law this puts server
@@ -366,7 +370,7 @@ fn swap_racks(
     rows: &RangeSpec,
     positions: Option<&RangeSpec>,
     rack_type: &str,
-    feeds: Option<&crate::scenario::FeedSpec>,
+    feeds: Option<&crate::events::FeedIds>,
     workload: Option<&str>,
 ) {
     let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
@@ -375,7 +379,7 @@ fn swap_racks(
         let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
         q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
     };
-    let catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
+    let catalog = world.resource::<spawn::CatalogRes>().0.clone();
     let rng = world.resource::<crate::schedule::SimRng>().clone();
     let Some(rt) = catalog.racks.get(rack_type) else { return };
     let cp = crate::thermal::air_cp(0.008);
@@ -403,7 +407,7 @@ fn swap_racks(
                 (air.inlet_c, load.utilisation)
             };
             // A newly installed rack starts cold: coolant and dies at the air it stands in.
-            let (bank, sink) = crate::scenario::build::rack_bank_cold(&params, &rng, index, inlet, liquid);
+            let (bank, sink) = spawn::rack_bank_cold(&params, &rng, index, inlet, liquid);
             let _ = u;
             let mut air = world.get_mut::<crate::thermal::RackAir>(rack_e).expect("rack has air");
             air.max_flow_kg_s =
@@ -429,7 +433,7 @@ fn add_racks(
     rows: &RangeSpec,
     count: u32,
     rack_type: &str,
-    feeds: Option<&crate::scenario::FeedSpec>,
+    feeds: Option<&crate::events::FeedIds>,
     workload: Option<&str>,
 ) {
     let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
@@ -438,7 +442,7 @@ fn add_racks(
         let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
         q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
     };
-    let catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
+    let catalog = world.resource::<spawn::CatalogRes>().0.clone();
     let rng = world.resource::<crate::schedule::SimRng>().clone();
     let containment = world.get::<crate::thermal::Hall>(hall_e).map(|h| h.containment).unwrap_or_default();
     let hall_index = world.get::<crate::thermal::Hall>(hall_e).map_or(0, |h| h.index);
@@ -474,12 +478,12 @@ fn add_racks(
         let u = world.resource::<Workloads>().activity.get(workload).copied().unwrap_or(0.0);
         let mut added = Vec::new();
         for k in 0..count {
-            let e = crate::scenario::build::spawn_rack(
+            let e = spawn::spawn_rack(
                 world,
                 &catalog,
                 &rng,
                 cp,
-                crate::scenario::build::RackSpawn {
+                spawn::RackSpawn {
                     hall: hall_e,
                     hall_id: hall,
                     hall_index,
@@ -627,6 +631,34 @@ fn rack_demand(
     load.gpu_kw = gpu_w / 1_000.0;
     load.fan_kw = p.fan_max_kw * s * s * s;
     load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
+}
+
+/// Workload activity `u ∈ [0, 1]` over time (physics §1.3).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum LoadProfile {
+    /// Constant activity.
+    Constant(f64),
+    /// Daily cycle (inference traffic): `mean + amplitude·cos(2π(h − peak_hour)/24)`.
+    Diurnal {
+        /// Mean activity.
+        mean: f64,
+        /// Amplitude.
+        amplitude: f64,
+        /// Hour of peak activity.
+        peak_hour: f64,
+    },
+    /// Synchronous training: full activity with periodic checkpoint dips.
+    Training {
+        /// Activity while computing.
+        utilisation: f64,
+        /// Time between checkpoints.
+        checkpoint_every: SimDuration,
+        /// Checkpoint length.
+        checkpoint_duration: SimDuration,
+        /// Activity during a checkpoint.
+        checkpoint_utilisation: f64,
+    },
 }
 
 #[cfg(test)]

@@ -28,8 +28,7 @@
 //! D 10–20 × In) as manufacturing tolerance. After a trip θ cools with the same τ; a reset
 //! closes the breaker only once θ < 0.8 (physics §4.6: reclose blocked until θ < ~0.8).
 
-use crate::scenario::{BreakerStandard, TripCurve};
-
+use serde::{Deserialize, Serialize};
 /// θ below which a tripped breaker may be reclosed (physics §4.6).
 pub const RECLOSE_THETA: f64 = 0.8;
 /// Default long-time time constant for IEC 60898 MCBs, s (physics §4.6 [C]).
@@ -205,6 +204,28 @@ impl Breaker {
 /// Line current of a three-phase load, A: `I = P / (√3 · V · pf)` (physics §4.7).
 pub fn three_phase_current_a(power_kw: f64, voltage_v: f64, power_factor: f64) -> f64 {
     power_kw * 1_000.0 / (3.0_f64.sqrt() * voltage_v * power_factor)
+}
+
+/// Breaker standard.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum BreakerStandard {
+    /// IEC 60898-1 miniature breaker (non-trip 1.13 × In, trip 1.45 × In).
+    Iec60898,
+    /// IEC 60947-2 industrial breaker (non-trip 1.05 × In, trip 1.30 × In).
+    #[default]
+    Iec60947,
+}
+
+/// Instantaneous (magnetic) trip curve (physics §4.6).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum TripCurve {
+    /// 3–5 × In.
+    B,
+    /// 5–10 × In.
+    #[default]
+    C,
+    /// 10–20 × In.
+    D,
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@
 //! - Running below 30 % load risks wet stacking (NFPA 110 monthly test ≥ 30 %, physics §5.1):
 //!   a warning after [`WET_STACKING_WARN_S`] of light running.
 
-use crate::scenario::FuelCurveSpec;
-
+use serde::{Deserialize, Serialize};
 /// Load fraction below which a running set wet-stacks (physics §5.1 [S]).
 pub const WET_STACKING_FRACTION: f64 = 0.30;
 /// Light running time before a wet-stacking warning, s [U].
@@ -23,7 +22,7 @@ pub const WET_STACKING_WARN_S: f64 = 1_800.0;
 pub const BUS_OVERLOAD_S_AT_110: f64 = 10.0;
 
 /// Fuel burn of a set rated `rated_kw` delivering `output_kw`, L/h (Willans line).
-pub fn fuel_l_per_h(curve: &FuelCurveSpec, rated_kw: f64, output_kw: f64) -> f64 {
+pub fn fuel_l_per_h(curve: &FuelCurve, rated_kw: f64, output_kw: f64) -> f64 {
     curve.no_load_l_per_h_per_kw * rated_kw + curve.incremental_l_per_kwh * output_kw.max(0.0)
 }
 
@@ -76,6 +75,21 @@ impl GenFailure {
     }
 }
 
+/// Willans-line fuel curve: `F = a·P_rated + b·P` (physics §5.1).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FuelCurve {
+    /// No-load term a, L/h per kW of rating (default 0.017).
+    pub no_load_l_per_h_per_kw: f64,
+    /// Incremental term b, L/kWh (default 0.255).
+    pub incremental_l_per_kwh: f64,
+}
+impl Default for FuelCurve {
+    fn default() -> Self {
+        Self { no_load_l_per_h_per_kw: 0.017, incremental_l_per_kwh: 0.255 }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,7 +97,7 @@ mod tests {
     #[test]
     fn two_mw_set_burns_the_reference_fuel_curve() {
         // physics §5.1: 162 / 290 / 417 / 544 L/h at 25 / 50 / 75 / 100 % of 2 MW.
-        let c = FuelCurveSpec::default();
+        let c = FuelCurve::default();
         for (frac, expect) in [(0.25, 162.0), (0.5, 290.0), (0.75, 417.0), (1.0, 544.0)] {
             let f = fuel_l_per_h(&c, 2000.0, frac * 2000.0);
             assert!((f - expect).abs() / expect < 0.02, "{frac}: {f}");

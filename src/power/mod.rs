@@ -17,6 +17,7 @@
 //! Books kept in [`PowerBooks`] close exactly each tick:
 //! `grid + generators + battery discharge = IT + cooling + losses + battery charge`.
 
+use serde::{Deserialize, Serialize};
 pub mod breaker;
 pub mod generator;
 pub mod ups;
@@ -25,14 +26,14 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use rand::RngExt;
 
+use crate::events::Action;
 use crate::events::{DueActions, EventKind, EventLog, EventPhase, Severity};
 use crate::load::{Rack, RackLoad};
-use crate::scenario::{Action, DistributionKind, Redundancy, UpsMode};
 use crate::schedule::{SimClock, SimRng, SimSchedule, SimStep};
 use crate::weather::Outdoor;
 use breaker::{Breaker, TripCause, three_phase_current_a};
 use generator::{GenFailure, GenState};
-use ups::{Battery, LossModel, UpsState};
+use ups::{Battery, LossModel, UpsMode, UpsState};
 
 /// Kind of electrical node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,7 +216,7 @@ pub struct Generator {
     /// Fail-to-start probability.
     pub fail_to_start_probability: f64,
     /// Fuel curve.
-    pub fuel_curve: crate::scenario::FuelCurveSpec,
+    pub fuel_curve: generator::FuelCurve,
     /// Derating threshold, °C.
     pub derate_above_c: f64,
     /// Derating, % per K.
@@ -1439,4 +1440,41 @@ fn ups_flow(u: &mut Ups, out: f64, dt: f64, books: &mut PowerBooks) -> (f64, f64
             (loss, from_input + u.recharge_kw)
         }
     }
+}
+
+/// Redundancy of a group of units.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Redundancy {
+    /// Exactly enough units for the design load.
+    #[default]
+    N,
+    /// One spare unit.
+    NPlus1,
+    /// Two spare units.
+    NPlus2,
+    /// Two complete systems.
+    TwoN,
+}
+impl Redundancy {
+    /// Units that may be lost while still carrying the design load, out of `units`.
+    pub fn spare_units(self, units: u32) -> u32 {
+        match self {
+            Redundancy::N => 0,
+            Redundancy::NPlus1 => 1.min(units),
+            Redundancy::NPlus2 => 2.min(units),
+            Redundancy::TwoN => units / 2,
+        }
+    }
+}
+
+/// Kind of distribution element.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum DistributionKind {
+    /// Power distribution unit with transformer.
+    #[default]
+    Pdu,
+    /// Overhead busway with tap-offs.
+    Busway,
+    /// Remote power panel.
+    Rpp,
 }

@@ -21,8 +21,7 @@
 //! at once; an overload integral `Σ dt / t_allowed(x)` reaching 1 sends the load to static
 //! bypass (if the input is live) or drops it.
 
-use crate::scenario::{BatterySpec, Chemistry, LossSpec, UpsMode};
-
+use serde::{Deserialize, Serialize};
 /// Reference discharge time at which battery nameplate energy holds (Peukert), h.
 pub const PEUKERT_REFERENCE_H: f64 = 20.0;
 /// Peukert exponent of VRLA batteries (physics §4.2: 1.1–1.3 [U]).
@@ -55,7 +54,7 @@ pub struct LossModel {
 
 impl LossModel {
     /// From a scenario's percentages.
-    pub fn from_pct(l: &LossSpec) -> Self {
+    pub fn from_pct(l: &LossCoefficients) -> Self {
         Self { a: l.no_load_pct / 100.0, b: l.proportional_pct / 100.0, c: l.square_pct / 100.0 }
     }
 
@@ -108,7 +107,7 @@ pub struct Battery {
 
 impl Battery {
     /// A battery that gives `spec.autonomy_min` at `rated_dc_kw` of DC power from full.
-    pub fn from_spec(spec: &BatterySpec, rated_dc_kw: f64, ups_rating_kw: f64) -> Self {
+    pub fn from_spec(spec: &BatteryParams, rated_dc_kw: f64, ups_rating_kw: f64) -> Self {
         let k = spec.peukert_k.unwrap_or(match spec.chemistry {
             Chemistry::Vrla => PEUKERT_K_VRLA,
             Chemistry::LiIon => PEUKERT_K_LIION,
@@ -203,7 +202,7 @@ pub fn overload_allowed_s(load_fraction: f64) -> f64 {
 }
 
 /// The loss model for a UPS mode (or the scenario's own).
-pub fn ups_losses(mode: UpsMode, custom: Option<&LossSpec>) -> LossModel {
+pub fn ups_losses(mode: UpsMode, custom: Option<&LossCoefficients>) -> LossModel {
     match (custom, mode) {
         (Some(l), UpsMode::DoubleConversion) => LossModel::from_pct(l),
         (_, UpsMode::Eco) => LossModel::ECO,
@@ -211,12 +210,74 @@ pub fn ups_losses(mode: UpsMode, custom: Option<&LossSpec>) -> LossModel {
     }
 }
 
+/// UPS operating mode (physics §4.1).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum UpsMode {
+    /// Double conversion: load always on the inverter.
+    #[default]
+    DoubleConversion,
+    /// Eco mode: load on bypass, inverter takes over on a disturbance.
+    Eco,
+}
+
+/// Battery chemistry (sets the Peukert exponent, physics §4.2).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Chemistry {
+    /// Valve-regulated lead-acid (Peukert k ≈ 1.1–1.3).
+    Vrla,
+    /// Lithium-ion (k ≈ 1.02–1.05).
+    #[default]
+    LiIon,
+}
+
+/// A UPS battery.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatteryParams {
+    /// Runtime at full rated load from full charge (data-sheet figure), min.
+    pub autonomy_min: f64,
+    /// Chemistry.
+    #[serde(default)]
+    pub chemistry: Chemistry,
+    /// Peukert exponent (default from chemistry: VRLA 1.15, Li-ion 1.03).
+    #[serde(default)]
+    pub peukert_k: Option<f64>,
+    /// Maximum recharge power, % of UPS rating (physics §4.2: 10–20 %).
+    #[serde(default = "defaults::recharge_pct")]
+    pub recharge_pct: f64,
+    /// Initial state of charge, %.
+    #[serde(default = "defaults::hundred")]
+    pub initial_soc_pct: f64,
+}
+
+/// Loss model `P_loss = a·P_rated + b·P + c·P²/P_rated` (physics §4.1), coefficients in %.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LossCoefficients {
+    /// No-load term a, % of rating.
+    pub no_load_pct: f64,
+    /// Proportional term b, % of load.
+    pub proportional_pct: f64,
+    /// Square-law term c, % of rating at rated load.
+    pub square_pct: f64,
+}
+
+/// Default values of optional parameters, each with its source.
+pub(crate) mod defaults {
+    pub(crate) fn hundred() -> f64 {
+        100.0
+    }
+    pub(crate) fn recharge_pct() -> f64 {
+        15.0 // physics §4.2: 10–20 % of rating [U]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn spec(chem: Chemistry, minutes: f64) -> BatterySpec {
-        BatterySpec {
+    fn spec(chem: Chemistry, minutes: f64) -> BatteryParams {
+        BatteryParams {
             autonomy_min: minutes,
             chemistry: chem,
             peukert_k: None,

@@ -23,6 +23,20 @@ use crate::units::SimDuration;
 
 pub use load::{ScenarioError, load_file, parse_str};
 
+// Model types the file format reads directly: the model owns them (dependencies run one way,
+// scenario → model); the schema below names them where a file writes them.
+pub use crate::cooling::evaporative::EvaporativeStages;
+pub use crate::cooling::{Condenser, FanControl, HeatRejection};
+pub use crate::events::{Action, FeedIds};
+pub use crate::fuel::{TankKind, TankerLogistics};
+pub use crate::load::LoadProfile;
+pub use crate::power::breaker::{BreakerStandard, TripCurve};
+pub use crate::power::generator::FuelCurve;
+pub use crate::power::ups::{BatteryParams, Chemistry, LossCoefficients, UpsMode};
+pub use crate::power::{DistributionKind, Redundancy};
+pub use crate::thermal::Containment;
+pub use crate::weather::Heatwave;
+
 fn one_second() -> SimDuration {
     SimDuration::from_secs(1)
 }
@@ -183,7 +197,7 @@ pub enum WeatherSpec {
         noise_k: f64,
         /// Heat waves on top of the profile.
         #[serde(default)]
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
     },
     /// A synthetic year from climate normals (`climate: "paris"`), seeded by the scenario seed.
     Synthetic {
@@ -191,7 +205,7 @@ pub enum WeatherSpec {
         climate: String,
         /// Extra heat waves.
         #[serde(default)]
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
     },
     /// An EnergyPlus weather file (path relative to the scenario file, or under `assets/`).
     Epw {
@@ -199,49 +213,8 @@ pub enum WeatherSpec {
         file: String,
         /// Heat waves added on top of the file ("what if a heat wave hit this year").
         #[serde(default)]
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
     },
-}
-
-/// A heat wave added to a weather profile.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HeatwaveSpec {
-    /// Start, from the beginning of the run.
-    pub start: SimDuration,
-    /// Length.
-    pub duration: SimDuration,
-    /// Peak dry-bulb anomaly, K.
-    pub peak_k: f64,
-    /// Peak dew-point anomaly (a humid heat wave raises it), K.
-    #[serde(default)]
-    pub dew_point_k: f64,
-}
-
-/// Redundancy of a group of units.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum Redundancy {
-    /// Exactly enough units for the design load.
-    #[default]
-    N,
-    /// One spare unit.
-    NPlus1,
-    /// Two spare units.
-    NPlus2,
-    /// Two complete systems.
-    TwoN,
-}
-
-impl Redundancy {
-    /// Units that may be lost while still carrying the design load, out of `units`.
-    pub fn spare_units(self, units: u32) -> u32 {
-        match self {
-            Redundancy::N => 0,
-            Redundancy::NPlus1 => 1.min(units),
-            Redundancy::NPlus2 => 2.min(units),
-            Redundancy::TwoN => units / 2,
-        }
-    }
 }
 
 /// The electrical plant, from utility feeds down to rack feeds (physics §4).
@@ -287,10 +260,10 @@ pub struct TransformerSpec {
     pub id: String,
     /// Expand into one transformer per number, e.g. `"1-4"`.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Upstream utility feed id.
     pub from: String,
     /// Rating, kVA.
@@ -306,22 +279,6 @@ pub struct TransformerSpec {
     pub power_factor: f64,
 }
 
-/// Willans-line fuel curve: `F = a·P_rated + b·P` (physics §5.1).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FuelCurveSpec {
-    /// No-load term a, L/h per kW of rating (default 0.017).
-    pub no_load_l_per_h_per_kw: f64,
-    /// Incremental term b, L/kWh (default 0.255).
-    pub incremental_l_per_kwh: f64,
-}
-
-impl Default for FuelCurveSpec {
-    fn default() -> Self {
-        Self { no_load_l_per_h_per_kw: 0.017, incremental_l_per_kwh: 0.255 }
-    }
-}
-
 /// A diesel generator set (physics §4.3–4.4, §5.1).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -330,10 +287,10 @@ pub struct GeneratorSpec {
     pub id: String,
     /// Expand into one set per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Electrical rating at PF 0.8, kWe.
     pub rating_kw: f64,
     /// Start signal to ready-to-load (NFPA 110 Type 10: ≤ 10 s).
@@ -349,7 +306,7 @@ pub struct GeneratorSpec {
     pub group: Option<String>,
     /// Fuel curve.
     #[serde(default)]
-    pub fuel_curve: FuelCurveSpec,
+    pub fuel_curve: FuelCurve,
     /// Ambient above which output is derated, °C.
     #[serde(default = "defaults::gen_derate_above_c")]
     pub derate_above_c: f64,
@@ -366,7 +323,7 @@ pub struct GeneratorGroupSpec {
     pub id: String,
     /// Expand into one group per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Member generator ids (`{n}` expands); generators may instead name their `group`.
     #[serde(default)]
     pub units: Vec<String>,
@@ -410,10 +367,10 @@ pub struct SwitchboardSpec {
     pub id: String,
     /// Expand into one switchboard per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Normal source: transformer or utility id.
     pub normal: String,
     /// Emergency source: generator group id.
@@ -424,58 +381,6 @@ pub struct SwitchboardSpec {
     pub ats: AtsSpec,
 }
 
-/// UPS operating mode (physics §4.1).
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum UpsMode {
-    /// Double conversion: load always on the inverter.
-    #[default]
-    DoubleConversion,
-    /// Eco mode: load on bypass, inverter takes over on a disturbance.
-    Eco,
-}
-
-/// Battery chemistry (sets the Peukert exponent, physics §4.2).
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum Chemistry {
-    /// Valve-regulated lead-acid (Peukert k ≈ 1.1–1.3).
-    Vrla,
-    /// Lithium-ion (k ≈ 1.02–1.05).
-    #[default]
-    LiIon,
-}
-
-/// A UPS battery.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BatterySpec {
-    /// Runtime at full rated load from full charge (data-sheet figure), min.
-    pub autonomy_min: f64,
-    /// Chemistry.
-    #[serde(default)]
-    pub chemistry: Chemistry,
-    /// Peukert exponent (default from chemistry: VRLA 1.15, Li-ion 1.03).
-    #[serde(default)]
-    pub peukert_k: Option<f64>,
-    /// Maximum recharge power, % of UPS rating (physics §4.2: 10–20 %).
-    #[serde(default = "defaults::recharge_pct")]
-    pub recharge_pct: f64,
-    /// Initial state of charge, %.
-    #[serde(default = "defaults::hundred")]
-    pub initial_soc_pct: f64,
-}
-
-/// Loss model `P_loss = a·P_rated + b·P + c·P²/P_rated` (physics §4.1), coefficients in %.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct LossSpec {
-    /// No-load term a, % of rating.
-    pub no_load_pct: f64,
-    /// Proportional term b, % of load.
-    pub proportional_pct: f64,
-    /// Square-law term c, % of rating at rated load.
-    pub square_pct: f64,
-}
-
 /// A UPS system (physics §4.1–4.2).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -484,10 +389,10 @@ pub struct UpsSpec {
     pub id: String,
     /// Expand into one UPS per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Upstream switchboard id.
     pub from: String,
     /// Output rating of all modules together, kW.
@@ -502,47 +407,13 @@ pub struct UpsSpec {
     #[serde(default)]
     pub mode: UpsMode,
     /// Battery.
-    pub battery: BatterySpec,
+    pub battery: BatteryParams,
     /// Double-conversion losses (default a 1 %, b 2 %, c 1 %: 95.7 % at 50 % load).
     #[serde(default)]
-    pub losses: Option<LossSpec>,
+    pub losses: Option<LossCoefficients>,
     /// Time for the rectifier to walk its input from zero to full load after a source returns.
     #[serde(default = "defaults::ups_walk_in")]
     pub walk_in: SimDuration,
-}
-
-/// Kind of distribution element.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum DistributionKind {
-    /// Power distribution unit with transformer.
-    #[default]
-    Pdu,
-    /// Overhead busway with tap-offs.
-    Busway,
-    /// Remote power panel.
-    Rpp,
-}
-
-/// Breaker standard.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum BreakerStandard {
-    /// IEC 60898-1 miniature breaker (non-trip 1.13 × In, trip 1.45 × In).
-    Iec60898,
-    /// IEC 60947-2 industrial breaker (non-trip 1.05 × In, trip 1.30 × In).
-    #[default]
-    Iec60947,
-}
-
-/// Instantaneous (magnetic) trip curve (physics §4.6).
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum TripCurve {
-    /// 3–5 × In.
-    B,
-    /// 5–10 × In.
-    #[default]
-    C,
-    /// 10–20 × In.
-    D,
 }
 
 /// A breaker (physics §4.6).
@@ -571,10 +442,10 @@ pub struct DistributionSpec {
     pub id: String,
     /// Expand into one element per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Kind.
     #[serde(default)]
     pub kind: DistributionKind,
@@ -593,17 +464,7 @@ pub struct DistributionSpec {
     pub breaker: BreakerSpec,
     /// Losses (default by kind: PDU a 1.5 % c 1.5 %, busway c 1 %, RPP c 0.5 %).
     #[serde(default)]
-    pub losses: Option<LossSpec>,
-}
-
-/// Tank role.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum TankKind {
-    /// Bulk storage.
-    #[default]
-    Bulk,
-    /// Day tank beside an engine, refilled from a bulk tank by a transfer pump.
-    Day,
+    pub losses: Option<LossCoefficients>,
 }
 
 /// A diesel tank (physics §5.3).
@@ -614,10 +475,10 @@ pub struct TankSpec {
     pub id: String,
     /// Expand into one tank per number.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Second level of expansion: one copy per number for each `each` number, `{k}` in ids.
     #[serde(default)]
-    pub per: Option<crate::scenario::expand::RangeSpec>,
+    pub per: Option<crate::ranges::RangeSpec>,
     /// Role.
     #[serde(default)]
     pub kind: TankKind,
@@ -643,35 +504,6 @@ pub struct TankSpec {
     pub pump_stop_pct: f64,
 }
 
-/// Road tanker logistics (physics §5.3).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TankerSpec {
-    /// Payload per tanker, L (EU 30 000–36 000).
-    #[serde(default = "defaults::tanker_l")]
-    pub volume_l: f64,
-    /// From order to first arrival.
-    #[serde(default = "defaults::lead_time")]
-    pub lead_time: SimDuration,
-    /// Tankers that can arrive per hour.
-    #[serde(default = "defaults::trucks_per_hour")]
-    pub trucks_per_hour: f64,
-    /// Unloading pump rate, L/min (physics §5.3: 1–2 m³/min).
-    #[serde(default = "defaults::unload_l_per_min")]
-    pub pump_l_per_min: f64,
-}
-
-impl Default for TankerSpec {
-    fn default() -> Self {
-        Self {
-            volume_l: defaults::tanker_l(),
-            lead_time: defaults::lead_time(),
-            trucks_per_hour: defaults::trucks_per_hour(),
-            pump_l_per_min: defaults::unload_l_per_min(),
-        }
-    }
-}
-
 /// Automatic fuel ordering.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -694,31 +526,10 @@ pub struct FuelSpec {
     pub tanks: Vec<TankSpec>,
     /// Tanker logistics.
     #[serde(default)]
-    pub tankers: TankerSpec,
+    pub tankers: TankerLogistics,
     /// Automatic ordering.
     #[serde(default)]
     pub auto_order: Option<AutoOrderSpec>,
-}
-
-/// Chiller condenser type.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub enum CondenserSpec {
-    /// Air-cooled: condensing at dry bulb + approach.
-    AirCooled {
-        /// Condensing temperature above outdoor dry bulb, K.
-        #[serde(default = "defaults::air_cond_approach")]
-        approach_k: f64,
-    },
-    /// Water-cooled with a cooling tower: condenser water at wet bulb + approach.
-    WaterCooled {
-        /// Tower approach to wet bulb, K (physics §7.3: 3–5 K).
-        #[serde(default = "defaults::tower_approach")]
-        approach_k: f64,
-        /// Cycles of concentration (blowdown, physics §3.4).
-        #[serde(default = "defaults::cycles")]
-        cycles_of_concentration: f64,
-    },
 }
 
 /// A chilled-water plant serving CRAH coils (physics §2.3).
@@ -729,7 +540,7 @@ pub struct ChillerPlantSpec {
     pub id: String,
     /// Expand into one plant per number (`{n}` in `id` and `feed`).
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Electrical feed (switchboard or distribution id).
     pub feed: String,
     /// Cooling capacity, kW.
@@ -743,7 +554,7 @@ pub struct ChillerPlantSpec {
     #[serde(default = "defaults::chw_c")]
     pub chilled_water_c: f64,
     /// Condenser.
-    pub condenser: CondenserSpec,
+    pub condenser: Condenser,
     /// Water-side economiser: free cooling whenever the condenser side is cold enough.
     #[serde(default)]
     pub free_cooling: bool,
@@ -755,39 +566,6 @@ pub struct ChillerPlantSpec {
     pub restart_delay: SimDuration,
 }
 
-/// How a liquid loop rejects heat (physics §7.3).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub enum HeatRejectionSpec {
-    /// Dry cooler, optionally with adiabatic pre-cooling.
-    DryCooler {
-        /// Facility water above dry bulb, K (5–10 K).
-        #[serde(default = "defaults::dry_approach")]
-        approach_k: f64,
-        /// Adiabatic pads on above this dry bulb, °C.
-        #[serde(default)]
-        adiabatic_above_c: Option<f64>,
-        /// Facility water above wet bulb in adiabatic mode, K (~6 K).
-        #[serde(default = "defaults::adiabatic_approach")]
-        adiabatic_approach_k: f64,
-        /// Fan power, % of heat rejected (1–3 %).
-        #[serde(default = "defaults::dry_fan_pct")]
-        fan_power_pct: f64,
-    },
-    /// Open cooling tower.
-    Tower {
-        /// Approach to wet bulb, K (3–5 K).
-        #[serde(default = "defaults::tower_approach")]
-        approach_k: f64,
-        /// Cycles of concentration.
-        #[serde(default = "defaults::cycles")]
-        cycles_of_concentration: f64,
-        /// Fan power, % of heat rejected.
-        #[serde(default = "defaults::tower_fan_pct")]
-        fan_power_pct: f64,
-    },
-}
-
 /// A direct-to-chip liquid loop: CDUs, technology cooling system and facility water (physics §7).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -796,7 +574,7 @@ pub struct LiquidLoopSpec {
     pub id: String,
     /// Expand into one loop per number (`{n}` in `id` and `feed`).
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// Electrical feed of pumps and fans.
     pub feed: String,
     /// CDU heat-exchange capacity, kW.
@@ -808,7 +586,7 @@ pub struct LiquidLoopSpec {
     #[serde(default = "defaults::tcs_supply")]
     pub supply_setpoint_c: f64,
     /// Heat rejection of the facility water.
-    pub heat_rejection: HeatRejectionSpec,
+    pub heat_rejection: HeatRejection,
     /// Coolant flow per kW of CDU capacity, L/min/kW (OCP: 1.5).
     #[serde(default = "defaults::dlc_flow")]
     pub flow_l_per_min_per_kw: f64,
@@ -832,18 +610,6 @@ pub struct PlantSpec {
     pub liquid_loops: Vec<LiquidLoopSpec>,
 }
 
-/// Aisle containment.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum Containment {
-    /// Open hot/cold aisles.
-    #[default]
-    None,
-    /// Contained cold aisles.
-    ColdAisle,
-    /// Contained (ducted) hot aisles.
-    HotAisle,
-}
-
 /// A data hall.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -853,7 +619,7 @@ pub struct HallSpec {
     /// Expand into one hall per number: `{hall}` becomes the number in the hall's id, its
     /// liquid loop, its rows' feeds and workloads, and its cooling units' ids, feeds and plants.
     #[serde(default)]
-    pub each: Option<crate::scenario::expand::RangeSpec>,
+    pub each: Option<crate::ranges::RangeSpec>,
     /// White-space floor area, m².
     pub floor_area_m2: f64,
     /// Clear height, m.
@@ -878,54 +644,21 @@ pub struct HallSpec {
     pub cooling_units: Vec<CoolingUnitSpec>,
 }
 
-/// Rack feeds: A side and optional B side (2N).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FeedSpec {
-    /// A-side distribution id (`{row}` expands to the row number).
-    pub a: String,
-    /// B-side distribution id.
-    #[serde(default)]
-    pub b: Option<String>,
-}
-
 /// One or more rows of identical racks, e.g. rows 1–10 × 12 racks of `gb200_nvl72`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowGroupSpec {
     /// Row numbers, e.g. `"1-10"` or `"4"`.
-    pub rows: crate::scenario::expand::RangeSpec,
+    pub rows: crate::ranges::RangeSpec,
     /// Racks in each row.
     pub racks_per_row: u32,
     /// Rack type id from the catalog.
     pub rack: String,
     /// Electrical feeds.
-    pub feeds: FeedSpec,
+    pub feeds: FeedIds,
     /// Workload id (default `"default"`, constant 80 % activity unless declared).
     #[serde(default = "defaults::workload")]
     pub workload: String,
-}
-
-/// Fan control of an air unit.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum FanControl {
-    /// Always at design airflow (legacy CRAH).
-    Constant,
-    /// Airflow follows the racks' demand (EC fans, affinity law).
-    #[default]
-    Variable,
-}
-
-/// Evaporative stages of an air handler (physics §3.2).
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub enum EvaporativeStages {
-    /// Direct evaporative cooling of outdoor air (adds moisture).
-    #[default]
-    Direct,
-    /// Indirect: a wetted secondary stream cools the supply through a plate exchanger.
-    Indirect,
-    /// Indirect then direct.
-    TwoStage,
 }
 
 /// Mechanical trim (DX) in an air handler.
@@ -952,10 +685,10 @@ pub enum CoolingUnitSpec {
         id: String,
         /// Expand into one unit per number.
         #[serde(default)]
-        each: Option<crate::scenario::expand::RangeSpec>,
+        each: Option<crate::ranges::RangeSpec>,
         /// Second level of expansion (`{k}` in ids).
         #[serde(default)]
-        per: Option<crate::scenario::expand::RangeSpec>,
+        per: Option<crate::ranges::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Sensible capacity at design return temperature, kW.
@@ -979,10 +712,10 @@ pub enum CoolingUnitSpec {
         id: String,
         /// Expand into one unit per number.
         #[serde(default)]
-        each: Option<crate::scenario::expand::RangeSpec>,
+        each: Option<crate::ranges::RangeSpec>,
         /// Second level of expansion (`{k}` in ids).
         #[serde(default)]
-        per: Option<crate::scenario::expand::RangeSpec>,
+        per: Option<crate::ranges::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Sensible capacity, kW.
@@ -1010,10 +743,10 @@ pub enum CoolingUnitSpec {
         id: String,
         /// Expand into one unit per number.
         #[serde(default)]
-        each: Option<crate::scenario::expand::RangeSpec>,
+        each: Option<crate::ranges::RangeSpec>,
         /// Second level of expansion (`{k}` in ids).
         #[serde(default)]
-        per: Option<crate::scenario::expand::RangeSpec>,
+        per: Option<crate::ranges::RangeSpec>,
         /// Electrical feed.
         feed: String,
         /// Evaporative stages.
@@ -1057,34 +790,6 @@ pub struct WorkloadSpec {
     pub noise_pct: f64,
 }
 
-/// Workload activity `u ∈ [0, 1]` over time (physics §1.3).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub enum LoadProfile {
-    /// Constant activity.
-    Constant(f64),
-    /// Daily cycle (inference traffic): `mean + amplitude·cos(2π(h − peak_hour)/24)`.
-    Diurnal {
-        /// Mean activity.
-        mean: f64,
-        /// Amplitude.
-        amplitude: f64,
-        /// Hour of peak activity.
-        peak_hour: f64,
-    },
-    /// Synchronous training: full activity with periodic checkpoint dips.
-    Training {
-        /// Activity while computing.
-        utilisation: f64,
-        /// Time between checkpoints.
-        checkpoint_every: SimDuration,
-        /// Checkpoint length.
-        checkpoint_duration: SimDuration,
-        /// Activity during a checkpoint.
-        checkpoint_utilisation: f64,
-    },
-}
-
 /// A scripted event.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1096,164 +801,6 @@ pub struct EventSpec {
     /// Narration shown by the viewer and printed in the timeline.
     #[serde(default)]
     pub note: String,
-}
-
-/// Something that happens to the site: a fault, a repair or an operator action.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub enum Action {
-    /// A utility feed (or all, if none named) is lost, optionally for a set time.
-    UtilityOutage {
-        /// Feed id; all feeds if absent.
-        #[serde(default)]
-        feed: Option<String>,
-        /// Restore after this long.
-        #[serde(default)]
-        duration: Option<SimDuration>,
-    },
-    /// A utility feed (or all) returns.
-    UtilityRestore {
-        /// Feed id; all feeds if absent.
-        #[serde(default)]
-        feed: Option<String>,
-    },
-    /// A cooling unit, chiller plant or liquid loop fails.
-    CoolingFail {
-        /// Unit, plant or loop id.
-        unit: String,
-    },
-    /// A failed cooling unit, plant or loop is repaired.
-    CoolingRestore {
-        /// Unit, plant or loop id.
-        unit: String,
-    },
-    /// Racks in rows are replaced by another catalog type.
-    SwapRacks {
-        /// Hall id.
-        hall: String,
-        /// Row numbers.
-        rows: crate::scenario::expand::RangeSpec,
-        /// Rack positions in each row (1-based); all if absent.
-        #[serde(default)]
-        positions: Option<crate::scenario::expand::RangeSpec>,
-        /// New rack type id.
-        rack: String,
-        /// New power feeds for the swapped racks (`{row}` expands); unchanged if absent.
-        #[serde(default)]
-        feeds: Option<FeedSpec>,
-        /// New workload for the swapped racks; unchanged if absent.
-        #[serde(default)]
-        workload: Option<String>,
-    },
-    /// Racks are added at the end of rows.
-    AddRacks {
-        /// Hall id.
-        hall: String,
-        /// Row numbers.
-        rows: crate::scenario::expand::RangeSpec,
-        /// Racks added to each row.
-        count: u32,
-        /// Rack type id.
-        rack: String,
-        /// Power feeds (`{row}` expands); the row's last rack's feeds if absent.
-        #[serde(default)]
-        feeds: Option<FeedSpec>,
-        /// Workload; the row's last rack's if absent.
-        #[serde(default)]
-        workload: Option<String>,
-    },
-    /// A workload's activity is set to a constant (an IT load step).
-    SetUtilisation {
-        /// Workload id.
-        workload: String,
-        /// New activity 0–1.
-        utilisation: f64,
-    },
-    /// Tankers are ordered for a bulk tank (arrive after the lead time).
-    OrderFuel {
-        /// Bulk tank id.
-        tank: String,
-        /// Number of tankers.
-        #[serde(default = "defaults::one_u32")]
-        tankers: u32,
-    },
-    /// All pending deliveries are delayed.
-    DelayDeliveries {
-        /// Extra delay.
-        by: SimDuration,
-    },
-    /// A breaker is tripped by hand (or by a fault).
-    BreakerTrip {
-        /// Distribution element id.
-        breaker: String,
-    },
-    /// A tripped breaker is reset.
-    BreakerReset {
-        /// Distribution element id.
-        breaker: String,
-    },
-    /// A running generator trips.
-    GeneratorTrip {
-        /// Generator id.
-        generator: String,
-    },
-    /// A generator's next start attempt fails.
-    GeneratorFailToStart {
-        /// Generator id.
-        generator: String,
-    },
-    /// A tripped or failed generator is repaired.
-    GeneratorRepair {
-        /// Generator id.
-        generator: String,
-    },
-    /// A UPS faults: its load goes to static bypass if the input is healthy, else drops.
-    UpsFault {
-        /// UPS id.
-        ups: String,
-    },
-    /// A faulted UPS returns to normal.
-    UpsRestore {
-        /// UPS id.
-        ups: String,
-    },
-    /// GPUs latched off by over-temperature are reset (all halls if none named).
-    ResetGpus {
-        /// Hall id.
-        #[serde(default)]
-        hall: Option<String>,
-    },
-    /// No change to the site: a caption for the timeline and the viewer.
-    Caption,
-    /// The viewer pauses here (trainer lessons); headless runs ignore it.
-    Pause,
-}
-
-impl Action {
-    /// Short name of the action, as in the file.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Action::UtilityOutage { .. } => "UtilityOutage",
-            Action::UtilityRestore { .. } => "UtilityRestore",
-            Action::CoolingFail { .. } => "CoolingFail",
-            Action::CoolingRestore { .. } => "CoolingRestore",
-            Action::SwapRacks { .. } => "SwapRacks",
-            Action::AddRacks { .. } => "AddRacks",
-            Action::SetUtilisation { .. } => "SetUtilisation",
-            Action::OrderFuel { .. } => "OrderFuel",
-            Action::DelayDeliveries { .. } => "DelayDeliveries",
-            Action::BreakerTrip { .. } => "BreakerTrip",
-            Action::BreakerReset { .. } => "BreakerReset",
-            Action::GeneratorTrip { .. } => "GeneratorTrip",
-            Action::GeneratorFailToStart { .. } => "GeneratorFailToStart",
-            Action::GeneratorRepair { .. } => "GeneratorRepair",
-            Action::UpsFault { .. } => "UpsFault",
-            Action::UpsRestore { .. } => "UpsRestore",
-            Action::ResetGpus { .. } => "ResetGpus",
-            Action::Caption => "Caption",
-            Action::Pause => "Pause",
-        }
-    }
 }
 
 /// Default values of optional fields, each with its source.
@@ -1296,12 +843,6 @@ pub mod defaults {
     pub(crate) fn ats_retransfer() -> SimDuration {
         SimDuration::from_secs(600) // physics §4.3: 5–30 min stable timer [U]
     }
-    pub(crate) fn recharge_pct() -> f64 {
-        15.0 // physics §4.2: 10–20 % of rating [U]
-    }
-    pub(crate) fn hundred() -> f64 {
-        100.0
-    }
     pub(crate) fn one_u32() -> u32 {
         1
     }
@@ -1320,27 +861,6 @@ pub mod defaults {
     pub(crate) fn pump_stop_pct() -> f64 {
         95.0 // [U]
     }
-    pub(crate) fn tanker_l() -> f64 {
-        33_000.0 // physics §5.3: EU tanker 30 000–36 000 L [S]
-    }
-    pub(crate) fn lead_time() -> SimDuration {
-        SimDuration::from_hours(8) // physics §5.3: 4–24 h priority contract [U]
-    }
-    pub(crate) fn trucks_per_hour() -> f64 {
-        2.0 // [U]
-    }
-    pub(crate) fn unload_l_per_min() -> f64 {
-        1_500.0 // physics §5.3: 1–2 m³/min [U]
-    }
-    pub(crate) fn air_cond_approach() -> f64 {
-        12.0 // [U] air-cooled condenser: condensing ≈ dry bulb + 10–15 K
-    }
-    pub(crate) fn tower_approach() -> f64 {
-        4.0 // physics §7.3: 3–5 K [U]
-    }
-    pub(crate) fn cycles() -> f64 {
-        4.0 // physics §3.4: CoC 3–7 [U]
-    }
     pub(crate) fn rated_lift() -> f64 {
         25.0 // [U] lift at which chiller/DX COP is typically rated
     }
@@ -1349,18 +869,6 @@ pub mod defaults {
     }
     pub(crate) fn chiller_restart() -> SimDuration {
         SimDuration::from_secs(180) // physics §2.5: 2–3 min typical [S]
-    }
-    pub(crate) fn dry_approach() -> f64 {
-        6.0 // physics §7.3: 5–10 K [U]
-    }
-    pub(crate) fn adiabatic_approach() -> f64 {
-        6.0 // physics §7.3: ~6 K to wet bulb [S]
-    }
-    pub(crate) fn dry_fan_pct() -> f64 {
-        2.0 // physics §7.3: 1–3 % [U]
-    }
-    pub(crate) fn tower_fan_pct() -> f64 {
-        1.0 // [U]
     }
     pub(crate) fn cdu_approach() -> f64 {
         3.0 // physics §7.1: 2–5 K [U]

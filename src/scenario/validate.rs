@@ -342,7 +342,7 @@ fn check_weather(c: &mut Checker, s: &Scenario, base: &std::path::Path) -> Optio
     None
 }
 
-fn check_heatwaves(c: &mut Checker, hws: &[HeatwaveSpec]) {
+fn check_heatwaves(c: &mut Checker, hws: &[Heatwave]) {
     for (i, hw) in hws.iter().enumerate() {
         c.range(&format!("weather.heatwaves[{i}].peak_k"), hw.peak_k, -30.0, 30.0, "K");
         c.range(&format!("weather.heatwaves[{i}].dew_point_k"), hw.dew_point_k, -20.0, 20.0, "K");
@@ -604,7 +604,7 @@ fn check_power(c: &mut Checker, p: &Plant, ids: &Ids) {
     }
 }
 
-fn check_losses(c: &mut Checker, path: &str, l: &LossSpec) {
+fn check_losses(c: &mut Checker, path: &str, l: &LossCoefficients) {
     c.range(&format!("{path}.no_load_pct"), l.no_load_pct, 0.0, 10.0, "%");
     c.range(&format!("{path}.proportional_pct"), l.proportional_pct, 0.0, 10.0, "%");
     c.range(&format!("{path}.square_pct"), l.square_pct, 0.0, 10.0, "%");

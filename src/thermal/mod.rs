@@ -15,6 +15,7 @@
 //!   exhaust: the aisle, room and mass capacities set how fast their inlets warm.
 //! - [`ashrae`]: time per rack in each envelope (physics §2.2).
 
+use serde::{Deserialize, Serialize};
 pub mod ashrae;
 pub mod gpu;
 pub mod network;
@@ -26,7 +27,6 @@ use crate::events::{EventKind, EventLog, Severity};
 use crate::load::{FAN_MIN_SPEED, GpuBank, GpuState, Rack, RackLoad};
 use crate::power::{PowerNode, RackSupply};
 use crate::psychro;
-use crate::scenario::Containment;
 use crate::schedule::{SimClock, SimSchedule, SimStep};
 use network::{Affine, HallNetwork, NetRow, NetUnit};
 
@@ -872,4 +872,16 @@ fn protect_gpus(
             );
         }
     }
+}
+
+/// Aisle containment.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Containment {
+    /// Open hot/cold aisles.
+    #[default]
+    None,
+    /// Contained cold aisles.
+    ColdAisle,
+    /// Contained (ducted) hot aisles.
+    HotAisle,
 }

@@ -19,8 +19,8 @@ use crate::live::LiveSim;
 use crate::load::{GpuBank, GpuState, Rack, RackLoad, Workloads};
 use crate::power::generator::GenState;
 use crate::power::{Distribution, Generator, PowerNode, RackFeeds, RackSupply, Ups, UtilityFeed};
+use crate::ranges::RangeSpec;
 use crate::scenario::Action;
-use crate::scenario::expand::RangeSpec;
 use crate::schedule::SimClock;
 use crate::thermal::{Hall, RackAir};
 use crate::units::SimDuration;
@@ -368,7 +368,7 @@ fn swap_rack(world: &mut World) {
     let Some((_, rack)) = selected_rack(world) else { return };
     let Some(hall) = hall_id(world, rack.hall) else { return };
     let Some(row) = world.get::<crate::thermal::Row>(rack.row).map(|r| r.number) else { return };
-    let catalog: Catalog = world.resource::<crate::scenario::build::CatalogRes>().0.clone();
+    let catalog: Catalog = world.resource::<crate::load::spawn::CatalogRes>().0.clone();
     let ids: Vec<&String> = catalog.racks.keys().collect();
     let i = ids.iter().position(|id| **id == rack.params.type_id).map_or(0, |i| (i + 1) % ids.len());
     let next = ids[i].clone();

@@ -31,7 +31,7 @@ use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 use bevy::winit::WinitSettings;
 
-use crate::cli::{EXIT_BAD_INPUT, load_valid};
+use crate::app::{EXIT_BAD_INPUT, load_valid};
 use crate::live::LiveSim;
 use crate::scenario::build::{BuildOptions, build_app_with};
 use crate::units::SimDuration;

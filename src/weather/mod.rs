@@ -14,12 +14,11 @@ pub mod epw;
 pub mod synthetic;
 
 use bevy::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::psychro;
-use crate::scenario::HeatwaveSpec;
 use crate::schedule::SimClock;
-use crate::units::S_PER_DAY;
+use crate::units::{S_PER_DAY, SimDuration};
 
 /// Synthetic climate presets by id.
 pub const CLIMATES: &[&str] = &["paris"];
@@ -133,7 +132,7 @@ pub enum WeatherSource {
         /// Anomaly standard deviation, K.
         noise_k: f64,
         /// Heat waves (times from the start of the run).
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
         /// Seed.
         seed: u64,
     },
@@ -142,19 +141,19 @@ pub enum WeatherSource {
         /// The generator.
         weather: Box<synthetic::SyntheticWeather>,
         /// Heat waves added on top (times from the start of the run).
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
     },
     /// EPW file, with the scenario's extra heat waves.
     Epw {
         /// The file.
         file: Box<epw::EpwFile>,
         /// Heat waves added on top (times from the start of the run).
-        heatwaves: Vec<HeatwaveSpec>,
+        heatwaves: Vec<Heatwave>,
     },
 }
 
 /// A sample with heat waves added: dry bulb and dew point shift, RH follows.
-fn with_heatwaves(mut s: WeatherSample, heatwaves: &[HeatwaveSpec], t_run_s: f64) -> WeatherSample {
+fn with_heatwaves(mut s: WeatherSample, heatwaves: &[Heatwave], t_run_s: f64) -> WeatherSample {
     let (mut wave_t, mut wave_dp) = (0.0, 0.0);
     for hw in heatwaves {
         let k = heatwave_shape(hw, t_run_s);
@@ -170,7 +169,7 @@ fn with_heatwaves(mut s: WeatherSample, heatwaves: &[HeatwaveSpec], t_run_s: f64
 }
 
 /// Smooth bump of a heat wave: 0 outside, sin² ramp to 1 at the middle (s since run start).
-pub fn heatwave_shape(hw: &HeatwaveSpec, t_run_s: f64) -> f64 {
+pub fn heatwave_shape(hw: &Heatwave, t_run_s: f64) -> f64 {
     let start = hw.start.as_secs_f64();
     let len = hw.duration.as_secs_f64();
     if len <= 0.0 || t_run_s < start || t_run_s > start + len {
@@ -281,6 +280,21 @@ fn update_outdoor(clock: Res<SimClock>, weather: Res<Weather>, mut outdoor: ResM
     *outdoor = Outdoor::from_sample(&s);
 }
 
+/// A heat wave added to a weather profile.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Heatwave {
+    /// Start, from the beginning of the run.
+    pub start: SimDuration,
+    /// Length.
+    pub duration: SimDuration,
+    /// Peak dry-bulb anomaly, K.
+    pub peak_k: f64,
+    /// Peak dew-point anomaly (a humid heat wave raises it), K.
+    #[serde(default)]
+    pub dew_point_k: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,7 +322,7 @@ mod tests {
 
     #[test]
     fn heatwave_adds_its_peak_at_mid_duration() {
-        let hw = HeatwaveSpec {
+        let hw = Heatwave {
             start: SimDuration::from_hours(24),
             duration: SimDuration::from_hours(48),
             peak_k: 12.0,

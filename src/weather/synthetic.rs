@@ -23,7 +23,7 @@
 //!    anomaly averages zero and monthly means stay on the normals while the
 //!    day-to-day sequence stays random. Interpolated linearly between day
 //!    centres. (Anomalous months are modelled explicitly, with heatwaves.)
-//! 3. **Heatwaves.** Each [`HeatwaveSpec`] contributes a smooth bump
+//! 3. **Heatwaves.** Each [`Heatwave`] contributes a smooth bump
 //!    `w(t) = sin²(π·(t_d - start)/duration)` on `start ≤ t_d ≤ start+duration`
 //!    (0 elsewhere, wrapping at year end), peak 1 at mid-event. With
 //!    `W = max w` over heatwaves, the day-to-day anomaly is damped to
@@ -111,7 +111,7 @@ const MEAN_PRESERVING_ITERATIONS: usize = 60;
 /// One smooth warm (and optionally humid) event on top of the climate.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HeatwaveSpec {
+pub struct Heatwave {
     /// Start of the event, days after 1 January 00:00 (0-based, fractional;
     /// 202.625 = 22 July 15:00). Wraps at the year end.
     pub start_day_of_year: f64,
@@ -145,7 +145,7 @@ pub struct SyntheticClimate {
     pub noise_correlation_days: f64,
     /// Heatwave events (default none).
     #[serde(default)]
-    pub heatwaves: Vec<HeatwaveSpec>,
+    pub heatwaves: Vec<Heatwave>,
 }
 
 /// Paris-Montsouris 1991–2020 mean daily maximum, °C (Météo-France normals,
@@ -347,7 +347,7 @@ impl SyntheticClimate {
             pressure_pa: standard_pressure_pa(PARIS_ELEVATION_M),
             noise_k: PARIS_NOISE_K,
             noise_correlation_days: PARIS_NOISE_CORRELATION_DAYS,
-            heatwaves: vec![HeatwaveSpec {
+            heatwaves: vec![Heatwave {
                 start_day_of_year: PARIS_2019_PEAK_DAY - PARIS_2019_DURATION_DAYS / 2.0,
                 duration_days: PARIS_2019_DURATION_DAYS,
                 // Lands the noise-free peak exactly on the record: the smooth
@@ -458,7 +458,7 @@ impl SyntheticWeather {
 }
 
 /// sin² bump weight (0..=1) of a heatwave at `t_day`, wrapping at year end.
-fn heatwave_weight(hw: &HeatwaveSpec, t_day: f64) -> f64 {
+fn heatwave_weight(hw: &Heatwave, t_day: f64) -> f64 {
     if !(hw.duration_days.is_finite() && hw.duration_days > 0.0 && hw.start_day_of_year.is_finite()) {
         return 0.0;
     }
@@ -747,13 +747,13 @@ mod tests {
         let mut c = SyntheticClimate::paris();
         c.noise_k = f64::NAN;
         c.noise_correlation_days = -3.0;
-        c.heatwaves.push(HeatwaveSpec {
+        c.heatwaves.push(Heatwave {
             start_day_of_year: f64::INFINITY,
             duration_days: 0.0,
             peak_anomaly_k: 5.0,
             dew_point_anomaly_k: 5.0,
         });
-        c.heatwaves.push(HeatwaveSpec {
+        c.heatwaves.push(Heatwave {
             start_day_of_year: 363.0,
             duration_days: 4.0, // wraps into January
             peak_anomaly_k: 5.0,
