@@ -10,14 +10,16 @@
 //!    speeds, pads, chiller staging). A controller's output is held over the tick.
 //! 3. [`SimStep::ItLoad`]: rack and GPU power demand from utilisation and the GPUs' thermal caps.
 //! 4. [`SimStep::Electrical`]: which elements are energised, flows and losses from the racks up
-//!    to the utility and generators, battery charge, breaker and UPS overload protection.
+//!    to the utility and generators, battery charge; protection acting on those flows —
+//!    **breakers trip here**, in [`crate::power::breaker::protect`], called by the one flow pass
+//!    [`crate::power::flow`] — UPS overload to static bypass, generator bus collapse.
 //! 5. [`SimStep::Heat`]: delivered power becomes heat: GPU die nodes, rack heat split between
 //!    air and liquid.
 //! 6. [`SimStep::Cooling`]: cooling units turn their operating point into airflow, supply
 //!    conditions, capacity limits (outdoor wet bulb), water use and heat rejection.
 //! 7. [`SimStep::Thermal`]: hall air and mass nodes and liquid loops are solved implicitly;
 //!    rack inlet and exhaust temperatures follow.
-//! 8. [`SimStep::Protection`]: GPU throttling, hardware slowdown and shutdown from die
+//! 8. [`SimStep::GpuProtection`]: GPU throttling, hardware slowdown and shutdown from die
 //!    temperatures (they take effect on the next tick's IT load).
 //! 9. [`SimStep::Fuel`]: generator fuel burn, transfer pumps, deliveries.
 //! 10. [`SimStep::Metrics`]: energy books, envelope counters, samples, expectation trackers.
@@ -51,7 +53,7 @@ pub enum SimStep {
     Control,
     /// Rack and GPU power demand.
     ItLoad,
-    /// Energisation, flows, losses and protection.
+    /// Energisation, flows, losses; breaker trips, UPS overload, generator bus collapse.
     Electrical,
     /// Electrical power becomes heat in GPUs, racks, air and liquid.
     Heat,
@@ -59,8 +61,8 @@ pub enum SimStep {
     Cooling,
     /// Hall air, mass and liquid loop temperatures.
     Thermal,
-    /// GPU throttling and shutdown.
-    Protection,
+    /// GPU throttling, hardware slowdown and over-temperature shutdown.
+    GpuProtection,
     /// Fuel burn, transfers and deliveries.
     Fuel,
     /// Books, counters and samples.
@@ -79,7 +81,7 @@ impl SimStep {
         SimStep::Heat,
         SimStep::Cooling,
         SimStep::Thermal,
-        SimStep::Protection,
+        SimStep::GpuProtection,
         SimStep::Fuel,
         SimStep::Metrics,
         SimStep::Advance,
@@ -203,22 +205,10 @@ impl Plugin for SchedulePlugin {
         schedule
             .set_executor(SingleThreadedExecutor::new())
             .set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..default() });
-        schedule.configure_sets(
-            (
-                SimStep::Events,
-                SimStep::Control,
-                SimStep::ItLoad,
-                SimStep::Electrical,
-                SimStep::Heat,
-                SimStep::Cooling,
-                SimStep::Thermal,
-                SimStep::Protection,
-                SimStep::Fuel,
-                SimStep::Metrics,
-                SimStep::Advance,
-            )
-                .chain(),
-        );
+        // The stages run in the order of `SimStep::ORDER`, the one list of them.
+        for pair in SimStep::ORDER.windows(2) {
+            schedule.configure_sets(pair[1].after(pair[0]));
+        }
         // Timing gates around every stage (systems are added only by `enable_stage_timing`).
         for (i, stage) in SimStep::ORDER.into_iter().enumerate() {
             schedule.configure_sets(StageGate(i).before(stage));

@@ -29,6 +29,8 @@
 //! closes the breaker only once θ < 0.8 (physics §4.6: reclose blocked until θ < ~0.8).
 
 use serde::{Deserialize, Serialize};
+
+use crate::events::{EventKind, EventLog, Severity};
 /// θ below which a tripped breaker may be reclosed (physics §4.6).
 pub const RECLOSE_THETA: f64 = 0.8;
 /// Default long-time time constant for IEC 60898 MCBs, s (physics §4.6 [C]).
@@ -226,6 +228,29 @@ pub enum TripCurve {
     C,
     /// 10–20 × In.
     D,
+}
+
+/// **Where breakers trip.** Steps a distribution element's breaker with this tick's current
+/// (thermal memory and magnetic band, [`Breaker::step`]) and logs a trip at the moment inside
+/// the tick when it happens. Called by the flow pass ([`super::flow`]) for every PDU, busway and
+/// RPP in stage [`crate::schedule::SimStep::Electrical`]; the element and everything it feeds
+/// lose power from the next tick.
+pub fn protect(breaker: &mut Breaker, id: &str, current_a: f64, dt_s: f64, t_s: f64, log: &mut EventLog) {
+    let Some((after_s, cause)) = breaker.step(current_a, dt_s) else { return };
+    let what = match cause {
+        TripCause::Magnetic => "instantaneous (magnetic)",
+        TripCause::Thermal => "long-time (thermal)",
+        TripCause::Manual => "manual",
+    };
+    let multiple = current_a / breaker.rating_a;
+    log.log(
+        t_s + after_s,
+        EventKind::BreakerTrip,
+        Severity::Critical,
+        id,
+        format!("breaker tripped: {what} at {current_a:.0} A = {multiple:.2} × In"),
+        Some(multiple),
+    );
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@
 //! bypass (if the input is live) or drops it.
 
 use serde::{Deserialize, Serialize};
+
+use super::*;
 /// Reference discharge time at which battery nameplate energy holds (Peukert), h.
 pub const PEUKERT_REFERENCE_H: f64 = 20.0;
 /// Peukert exponent of VRLA batteries (physics §4.2: 1.1–1.3 [U]).
@@ -269,6 +271,203 @@ pub(crate) mod defaults {
     }
     pub(crate) fn recharge_pct() -> f64 {
         15.0 // physics §4.2: 10–20 % of rating [U]
+    }
+}
+
+/// A UPS system.
+#[derive(Component, Clone, Debug)]
+pub struct Ups {
+    /// Output rating, kW.
+    pub rating_kw: f64,
+    /// Modules.
+    pub modules: u32,
+    /// Declared redundancy.
+    pub redundancy: Redundancy,
+    /// Mode.
+    pub mode: UpsMode,
+    /// Losses.
+    pub losses: LossModel,
+    /// Battery.
+    pub battery: Battery,
+    /// State.
+    pub state: UpsState,
+    /// Faulted (scripted).
+    pub faulted: bool,
+    /// Share of the load carried by the input during walk-in, 0–1.
+    pub input_share: f64,
+    /// Walk-in duration, s.
+    pub walk_in_s: f64,
+    /// Overload integral.
+    pub overload_acc: f64,
+    /// Seconds at or below rating while on overload bypass.
+    pub below_rating_s: f64,
+    /// Overload bypass active.
+    pub overload_bypass: bool,
+    /// DC power from the battery this tick, kW.
+    pub battery_dc_kw: f64,
+    /// Chemical power drained this tick, kW.
+    pub battery_chem_kw: f64,
+    /// Recharge power drawn this tick, kW.
+    pub recharge_kw: f64,
+    /// Power stored in the battery this tick, kW.
+    pub stored_kw: f64,
+}
+
+impl Ups {
+    /// Splits output `out_kw` into `(loss, from input, from battery)`, kW, in this tick's state
+    /// (online or on battery; walk-in leaves `1 − input_share` on the battery).
+    pub fn split_kw(&self, out_kw: f64) -> (f64, f64, f64) {
+        let loss = self.losses.loss_kw(out_kw, self.rating_kw);
+        let total = out_kw + loss;
+        let from_input = if self.state == UpsState::Online { total * self.input_share } else { 0.0 };
+        (loss, from_input, total - from_input)
+    }
+
+    /// Whether the battery gives power this tick (on battery, or walking in on its input).
+    pub fn draws_on_battery(&self) -> bool {
+        self.state == UpsState::OnBattery || self.state == UpsState::Online && self.input_share < 1.0
+    }
+
+    /// Whether the battery can carry its part of output `out_kw` for the whole tick.
+    pub fn battery_carries(&self, out_kw: f64, dt_s: f64) -> bool {
+        let (_, _, from_battery) = self.split_kw(out_kw);
+        from_battery <= 0.0 || self.battery.can_carry(from_battery, dt_s)
+    }
+
+    /// Losses and what the UPS takes from its input for output `out_kw` this tick (recharge
+    /// included), `(loss, input)` in kW, without changing its battery: off, nothing; on static
+    /// bypass, the output itself with no conversion loss; online or on battery, the share of
+    /// `output + loss` its input carries plus the battery's recharge.
+    pub fn flow_kw(&self, out_kw: f64, dt_s: f64) -> (f64, f64) {
+        match self.state {
+            UpsState::Off => (0.0, 0.0),
+            UpsState::Bypass => (0.0, out_kw),
+            UpsState::Online | UpsState::OnBattery => {
+                let (loss, from_input, _) = self.split_kw(out_kw);
+                let recharge = if self.state == UpsState::Online && self.input_share >= 1.0 {
+                    self.battery.recharge_demand_kw(dt_s)
+                } else {
+                    0.0
+                };
+                (loss, from_input + recharge)
+            }
+        }
+    }
+}
+
+/// Margin on last tick's output when checking that a battery can carry a whole tick.
+pub(crate) const BATTERY_TICK_MARGIN: f64 = 1.1;
+
+/// The UPS's state for this tick; `expected_out_kw` is last tick's output.
+pub(crate) fn ups_next_state(u: &mut Ups, input_live: bool, expected_out_kw: f64, dt: f64) -> UpsState {
+    if u.faulted || u.overload_bypass {
+        return if input_live { UpsState::Bypass } else { UpsState::Off };
+    }
+    if input_live {
+        let restart = u.state == UpsState::Off;
+        if matches!(u.state, UpsState::OnBattery | UpsState::Off) {
+            u.input_share = 0.0;
+        }
+        u.input_share = (u.input_share + dt / u.walk_in_s.max(dt)).min(1.0);
+        // Walk-in leaves the rest of the load on the battery. If the battery cannot carry that
+        // share for the whole tick (checked like a tick on battery), or the UPS restarts after
+        // its battery gave out, the input takes the whole load at once; before, only an empty
+        // battery did, and a nearly empty one delivered energy it did not hold (book error).
+        let out = expected_out_kw.max(0.0) * BATTERY_TICK_MARGIN;
+        let rest = (1.0 - u.input_share) * (out + u.losses.loss_kw(out, u.rating_kw));
+        if restart || u.battery.energy_kwh <= u.battery.drain_kw(rest) * dt / 3_600.0 {
+            u.input_share = 1.0;
+        }
+        return UpsState::Online;
+    }
+    u.input_share = 0.0;
+    // A UPS whose output was lost (battery exhausted) does not restart on battery: it waits
+    // for its input, as a real UPS after an end-of-discharge shutdown. Without this the check
+    // below, which uses last tick's output (zero while off), relit the load every other tick.
+    if u.state == UpsState::Off {
+        return UpsState::Off;
+    }
+    // Carry the load only if the battery can cover a whole tick at (a margin above) the load
+    // it carried last tick; a battery never delivers part of a tick.
+    let out = expected_out_kw.max(0.0) * BATTERY_TICK_MARGIN;
+    let need = u.battery.drain_kw(out + u.losses.loss_kw(out, u.rating_kw)) * dt / 3_600.0;
+    if u.battery.energy_kwh > need { UpsState::OnBattery } else { UpsState::Off }
+}
+
+pub(crate) fn log_ups_transition(log: &mut EventLog, t: f64, id: &str, from: UpsState, to: UpsState) {
+    let (kind, sev, msg) = match to {
+        UpsState::OnBattery => (EventKind::UpsOnBattery, Severity::Warning, "UPS on battery"),
+        UpsState::Online if from == UpsState::OnBattery || from == UpsState::Off => {
+            (EventKind::UpsOnInput, Severity::Info, "UPS back on input (walk-in)")
+        }
+        UpsState::Online => return,
+        UpsState::Bypass => (EventKind::UpsBypass, Severity::Alarm, "UPS on static bypass"),
+        UpsState::Off if from == UpsState::OnBattery => {
+            (EventKind::UpsBatteryExhausted, Severity::Critical, "UPS battery exhausted: output lost")
+        }
+        UpsState::Off => (EventKind::UpsBatteryExhausted, Severity::Critical, "UPS output lost"),
+    };
+    log.log(t, kind, sev, id, msg, None);
+}
+
+/// A UPS's battery over the tick for output `out` (the part of `output + loss` its input does
+/// not carry is discharged; a fully walked-in UPS recharges), with its books.
+pub(crate) fn ups_battery_flow(u: &mut Ups, out: f64, dt: f64, books: &mut PowerBooks) {
+    u.battery_dc_kw = 0.0;
+    u.battery_chem_kw = 0.0;
+    u.recharge_kw = 0.0;
+    u.stored_kw = 0.0;
+    if !matches!(u.state, UpsState::Online | UpsState::OnBattery) {
+        return;
+    }
+    let (_, _, from_battery) = u.split_kw(out);
+    if from_battery > 0.0 {
+        let (frac, chem_kwh) = u.battery.discharge(from_battery, dt);
+        u.battery_dc_kw = from_battery;
+        u.battery_chem_kw = chem_kwh * 3_600.0 / dt;
+        books.battery_discharge_kw += u.battery_chem_kw;
+        books.battery_loss_kw += u.battery_chem_kw - from_battery * frac;
+        books.battery_shortfall_kw += from_battery * (1.0 - frac);
+    }
+    if u.state == UpsState::Online && u.input_share >= 1.0 {
+        let p = u.battery.recharge_demand_kw(dt);
+        let stored_kwh = u.battery.charge(p, dt);
+        u.recharge_kw = p;
+        u.stored_kw = stored_kwh * 3_600.0 / dt;
+        books.battery_charge_kw += u.stored_kw;
+        books.battery_loss_kw += p - u.stored_kw;
+    }
+}
+
+/// UPS overload protection (physics §4.2): the overload integral `Σ dt / t_allowed(P/P_rated)`
+/// (110 % for 10 min, 125 % for 1 min, 150 % for 1 min, see [`overload_allowed_s`]) sends the
+/// load to static bypass when it reaches 1; it returns from bypass after
+/// [`BYPASS_RETURN_S`] at or below rating, and the integral decays over
+/// [`OVERLOAD_RECOVERY_S`].
+pub(crate) fn ups_overload(u: &mut Ups, id: &str, out: f64, dt: f64, t: f64, log: &mut EventLog) {
+    let x = out / u.rating_kw;
+    let allowed = overload_allowed_s(x);
+    if x > 1.0 {
+        u.overload_acc += if allowed > 0.0 { dt / allowed } else { 1.0 };
+        u.below_rating_s = 0.0;
+    } else {
+        u.overload_acc = (u.overload_acc - dt / OVERLOAD_RECOVERY_S).max(0.0);
+        u.below_rating_s += dt;
+    }
+    if u.overload_acc >= 1.0 && !u.overload_bypass {
+        u.overload_bypass = true;
+        log.log(
+            t,
+            EventKind::UpsBypass,
+            Severity::Alarm,
+            id,
+            format!("UPS overload {:.0} %: static bypass", x * 100.0),
+            Some(x),
+        );
+    }
+    if u.overload_bypass && u.below_rating_s >= BYPASS_RETURN_S {
+        u.overload_bypass = false;
+        u.overload_acc = 0.0;
     }
 }
 

@@ -353,7 +353,7 @@ impl Plugin for ThermalPlugin {
         app.init_resource::<ThermalBooks>()
             .add_systems(SimSchedule, (reset_rows, rack_heat).chain().in_set(SimStep::Heat))
             .add_systems(SimSchedule, (solve_halls, rack_inlets).chain().in_set(SolveHalls).in_set(SimStep::Thermal))
-            .add_systems(SimSchedule, protect_gpus.in_set(SimStep::Protection));
+            .add_systems(SimSchedule, protect_gpus.in_set(SimStep::GpuProtection));
     }
 }
 
