@@ -44,9 +44,8 @@ fn golden(name: &str, duration: Option<&str>) {
             std::fs::write(&path, &got).unwrap();
             continue;
         }
-        let want = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("{name}: no golden {} ({e}); record it with DCTWIN_BLESS=1", path.display())
-        });
+        let want = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{name}: no golden {} ({e}); record it with DCTWIN_BLESS=1", path.display()));
         if got != want {
             panic!("{name}: {file} differs from {}: {}", path.display(), first_difference(&want, &got, &path));
         }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use dctwin::events::EventKind;
+use dctwin::events::{EventDetail, EventKind, TripCause};
 use dctwin::power::{Distribution, PowerNode, RackSupply};
 
 /// Line voltage and power factor of distribution elements (model defaults, physics §4.7).
@@ -259,6 +259,17 @@ fn losing_feed_a_moves_the_row_to_b_which_trips_on_long_time_overload() {
     // A trip takes effect from the next tick: the row goes dark then.
     assert_eq!(only_event(&ev, EventKind::LoadDropped, "hall/R01/01"), tripped.floor() + 1.0, "{}", timeline(&ev));
     assert_eq!(s.breaker_trips, 1, "the manual opening of A is not a protection trip");
+    // The trips' typed facts, which metrics and reports read instead of the message text.
+    let detail = |id: &str| ev.iter().find(|e| e.kind == EventKind::BreakerTrip && e.subject == id).unwrap().detail;
+    match detail("feed-b") {
+        EventDetail::BreakerTrip { cause, current_a, multiple_of_in } => {
+            assert_eq!(cause, TripCause::Thermal);
+            assert!((current_a - i_full).abs() < 1e-6 * i_full, "{current_a} A vs hand {i_full} A");
+            assert!((multiple_of_in - x).abs() < 1e-6, "{multiple_of_in} × In vs hand {x}");
+        }
+        d => panic!("feed B's trip carries {d:?}"),
+    }
+    assert!(matches!(detail("feed-a"), EventDetail::BreakerTrip { cause: TripCause::Manual, .. }));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::schedule::{SimClock, SimSchedule, SimStep};
+use crate::thermal::ashrae::Band;
 use crate::units::SimDuration;
 
 /// Who asked for an action.
@@ -176,6 +177,43 @@ pub enum EventKind {
     TankEmpty,
 }
 
+/// Why a breaker opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TripCause {
+    /// Long-time thermal element.
+    Thermal,
+    /// Instantaneous magnetic element.
+    Magnetic,
+    /// Opened by an event or an operator.
+    Manual,
+}
+
+/// The structured facts of an event, for programs (metrics, reports, the viewer); the
+/// message is for people and nothing parses it.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum EventDetail {
+    /// Nothing beyond the kind, subject and value.
+    #[default]
+    None,
+    /// A breaker opened.
+    BreakerTrip {
+        /// What opened it.
+        cause: TripCause,
+        /// Current through it when it opened, A (0 when opened by hand).
+        current_a: f64,
+        /// That current as a multiple of its rated current In (0 when opened by hand).
+        multiple_of_in: f64,
+    },
+    /// A rack inlet or a hall's dew point moved between ASHRAE bands (excursions and
+    /// recoveries).
+    Envelope {
+        /// The band left (the previous state).
+        from: Band,
+        /// The band reached.
+        to: Band,
+    },
+}
+
 /// One logged event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEvent {
@@ -192,6 +230,9 @@ pub struct LogEvent {
     /// A number that goes with it (trip time, temperature, kW …), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// Structured facts for programs (not written to `events.jsonl`, whose format is kept).
+    #[serde(skip)]
+    pub detail: EventDetail,
 }
 
 /// Everything that happened, in order.
@@ -202,7 +243,7 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Logs an event.
+    /// Logs an event; returns it so that its [`EventDetail`] can be set.
     pub fn log(
         &mut self,
         t_s: f64,
@@ -211,8 +252,18 @@ impl EventLog {
         subject: impl Into<String>,
         message: impl Into<String>,
         value: Option<f64>,
-    ) {
-        self.events.push(LogEvent { t_s, kind, severity, subject: subject.into(), message: message.into(), value });
+    ) -> &mut LogEvent {
+        let detail = EventDetail::None;
+        self.events.push(LogEvent {
+            t_s,
+            kind,
+            severity,
+            subject: subject.into(),
+            message: message.into(),
+            value,
+            detail,
+        });
+        self.events.last_mut().expect("just pushed")
     }
 
     /// Number of events of a kind.

@@ -20,7 +20,7 @@ use bevy::prelude::*;
 use serde::Serialize;
 
 use crate::cooling::CoolingBooks;
-use crate::events::{EventKind, EventLog};
+use crate::events::{EventDetail, EventKind, EventLog, TripCause};
 use crate::fuel::{DIESEL_CO2_KG_PER_L, DIESEL_DENSITY_KG_PER_L, FuelState, SevesoClass};
 use crate::load::{GpuBank, GpuState};
 use crate::power::generator::GenState;
@@ -587,11 +587,7 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
     let breaker_trips = log
         .events
         .iter()
-        .filter(|e| {
-            e.kind == EventKind::BreakerTrip
-                && !e.message.contains("manual")
-                && e.message.starts_with("breaker tripped")
-        })
+        .filter(|e| matches!(e.detail, EventDetail::BreakerTrip { cause, .. } if cause != TripCause::Manual))
         .count() as u32;
     let generator_failures =
         (log.count(EventKind::GeneratorFailedToStart) + log.count(EventKind::GeneratorTripped)) as u32;

@@ -2,6 +2,7 @@
 //! outages, breaker trips and resets, generator trips and failures to start, UPS faults.
 
 use super::*;
+use crate::events::EventDetail;
 
 pub(crate) fn find_node(nodes: &Query<(Entity, &PowerNode)>, id: &str) -> Option<Entity> {
     nodes.iter().find(|(_, n)| n.id == id).map(|(e, _)| e)
@@ -67,7 +68,9 @@ pub(crate) fn apply_power_actions(
                         breaker,
                         "breaker opened by a fault or an operator",
                         None,
-                    );
+                    )
+                    .detail =
+                        EventDetail::BreakerTrip { cause: TripCause::Manual, current_a: 0.0, multiple_of_in: 0.0 };
                 }
             }
             Action::BreakerReset { breaker } => {

@@ -30,7 +30,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::{EventKind, EventLog, Severity};
+pub use crate::events::TripCause;
+use crate::events::{EventDetail, EventKind, EventLog, Severity};
 /// θ below which a tripped breaker may be reclosed (physics §4.6).
 pub const RECLOSE_THETA: f64 = 0.8;
 /// Default long-time time constant for IEC 60898 MCBs, s (physics §4.6 [C]).
@@ -47,17 +48,6 @@ pub const BIMETAL_RISE_AT_IN_K: f64 = 45.0;
 pub const REFERENCE_C_MCB: f64 = 30.0;
 /// Reference ambient of IEC 60947-2 breakers as commonly set by makers, °C (physics §4.6 [V]).
 pub const REFERENCE_C_MCCB: f64 = 40.0;
-
-/// Why a breaker opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TripCause {
-    /// Long-time thermal element.
-    Thermal,
-    /// Instantaneous magnetic element.
-    Magnetic,
-    /// Opened by an event or an operator.
-    Manual,
-}
 
 /// Magnetic band of a trip curve, multiples of In (IEC 60898-1, physics §4.6 [V]).
 pub fn magnetic_band(curve: TripCurve) -> (f64, f64) {
@@ -250,7 +240,8 @@ pub fn protect(breaker: &mut Breaker, id: &str, current_a: f64, dt_s: f64, t_s: 
         id,
         format!("breaker tripped: {what} at {current_a:.0} A = {multiple:.2} × In"),
         Some(multiple),
-    );
+    )
+    .detail = EventDetail::BreakerTrip { cause, current_a, multiple_of_in: multiple };
 }
 
 #[cfg(test)]

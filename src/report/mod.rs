@@ -16,7 +16,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::events::{EventKind, LogEvent, Severity};
+use crate::events::{EventDetail, EventKind, LogEvent, Severity};
 use crate::metrics::Summary;
 use crate::units::format_clock;
 
@@ -106,15 +106,8 @@ fn per_rack(kind: EventKind) -> bool {
 
 /// Grouping key of a per-rack event: the kind, plus the band reached for inlet excursions.
 fn group_key(e: &LogEvent) -> String {
-    match e.kind {
-        EventKind::InletExcursion | EventKind::HumidityExcursion => {
-            let band = e.message.rsplit("now ").next().unwrap_or("").trim_end_matches(')');
-            format!("{:?}/{band}", e.kind)
-        }
-        EventKind::InletRecovered | EventKind::HumidityRecovered => {
-            let band = e.message.rsplit("back in ").next().unwrap_or("");
-            format!("{:?}/{band}", e.kind)
-        }
+    match e.detail {
+        EventDetail::Envelope { to, .. } => format!("{:?}/{}", e.kind, to.label()),
         _ => format!("{:?}", e.kind),
     }
 }

@@ -23,7 +23,7 @@ pub mod network;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
-use crate::events::{EventKind, EventLog, Severity};
+use crate::events::{EventDetail, EventKind, EventLog, Severity};
 use crate::load::{FAN_MIN_SPEED, GpuBank, GpuState, Rack, RackLoad};
 use crate::power::{PowerNode, RackSupply};
 use crate::psychro;
@@ -760,7 +760,8 @@ fn rack_inlets(
                     format!("hall dew point {dew_point:.1} °C back in {}", hum.label()),
                 )
             };
-            log.log(t, kind, sev, &hall.id, msg, Some(dew_point));
+            log.log(t, kind, sev, &hall.id, msg, Some(dew_point)).detail =
+                EventDetail::Envelope { from: before, to: hum };
         }
         st.humidity_band = Some(hum);
         // Inlet statistics are over racks moving air; a hall with none reports its cold aisles.
@@ -797,7 +798,8 @@ fn log_band_change(
                 now.label()
             ),
             Some(inlet),
-        );
+        )
+        .detail = EventDetail::Envelope { from: before, to: now };
     } else if now < before {
         log.log(
             t,
@@ -806,7 +808,8 @@ fn log_band_change(
             rack,
             format!("inlet {inlet:.1} °C back in {}", now.label()),
             Some(inlet),
-        );
+        )
+        .detail = EventDetail::Envelope { from: before, to: now };
     }
 }
 
