@@ -78,11 +78,7 @@ pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> io::Result<Finishe
     let sink = SharedSink(Arc::new(Mutex::new(AtomicFile::create(&ts_path)?)));
     opts.build.timeseries_sink = Some(Box::new(sink.clone()));
     let mut done = simulate_with(v, opts.build, crate::report::worst::install);
-    let ts_error = {
-        let mut ts = done.app.world_mut().resource_mut::<Timeseries>();
-        ts.sink = None;
-        ts.error.take()
-    };
+    let ts_error = done.app.world_mut().resource_mut::<Timeseries>().close();
     if let Some(e) = ts_error {
         return Err(io::Error::other(format!("writing timeseries.csv: {e}")));
     }

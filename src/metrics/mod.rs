@@ -128,8 +128,9 @@ pub struct Timeseries {
     pub rows: Vec<Vec<f64>>,
     /// Whether to keep rows in memory.
     pub keep: bool,
-    /// Where rows are streamed as CSV.
-    pub sink: Option<Box<dyn Write + Send + Sync>>,
+    /// Where rows are streamed as CSV (through the `csv` crate: quoting where a hall id needs
+    /// it, one writer for the header and the rows).
+    sink: Option<csv::Writer<Box<dyn Write + Send + Sync>>>,
     acc: Sample,
     acc_s: f64,
     next_ms: u64,
@@ -138,9 +139,28 @@ pub struct Timeseries {
 }
 
 impl Timeseries {
-    /// A time series with a row every `interval_ms`.
-    pub fn new(interval_ms: u64, keep: bool, sink: Option<Box<dyn Write + Send + Sync>>) -> Self {
-        Self { interval_ms: interval_ms.max(1), keep, sink, ..default() }
+    /// A time series with a row every `interval_ms` and columns `header`; with a sink, the
+    /// header is written to it at once and every row as it is sampled.
+    pub fn new(interval_ms: u64, keep: bool, header: Vec<String>, sink: Option<Box<dyn Write + Send + Sync>>) -> Self {
+        let mut ts = Self { interval_ms: interval_ms.max(1), keep, header, ..default() };
+        if let Some(sink) = sink {
+            let mut w = csv::WriterBuilder::new().from_writer(sink);
+            if let Err(e) = w.write_record(&ts.header) {
+                ts.error = Some(e.to_string());
+            }
+            ts.sink = Some(w);
+        }
+        ts
+    }
+
+    /// Flushes and closes the sink; returns the first write error of the run, if any.
+    pub fn close(&mut self) -> Option<String> {
+        if let Some(mut w) = self.sink.take()
+            && let Err(e) = w.flush()
+        {
+            self.error.get_or_insert(e.to_string());
+        }
+        self.error.take()
     }
 
     /// End of the interval of the next row, ms since the run start.
@@ -150,18 +170,10 @@ impl Timeseries {
 
     /// Writes `row` (CSV) and keeps it if asked.
     fn push(&mut self, row: Vec<f64>) {
-        if let Some(sink) = self.sink.as_mut() {
-            let mut line = String::with_capacity(row.len() * 10);
-            for (i, v) in row.iter().enumerate() {
-                if i > 0 {
-                    line.push(',');
-                }
-                line.push_str(&format_value(*v));
-            }
-            line.push('\n');
-            if let Err(e) = sink.write_all(line.as_bytes()) {
-                self.error.get_or_insert(e.to_string());
-            }
+        if let Some(sink) = self.sink.as_mut()
+            && let Err(e) = sink.write_record(row.iter().map(|&v| format_value(v)))
+        {
+            self.error.get_or_insert(e.to_string());
         }
         if self.keep {
             self.rows.push(row);

@@ -5,8 +5,6 @@
 //! only on a tick that beats the run's record, copies every rack's inlet. It changes nothing
 //! in the model.
 
-use std::fmt::Write as _;
-
 use bevy::prelude::*;
 
 use crate::load::Rack;
@@ -54,11 +52,39 @@ fn track(
     worst.racks.extend(racks.iter().map(|(r, a)| RackInlet { id: r.id.clone(), inlet_c: a.inlet_c }));
 }
 
-/// `inlets_worst.csv`: `t_s,rack,inlet_c`, one line per rack.
+/// `inlets_worst.csv`: `t_s,rack,inlet_c`, one line per rack (rack ids quoted by the `csv`
+/// crate where they need it).
 pub fn inlets_csv(w: &WorstInlets) -> String {
-    let mut out = String::from("t_s,rack,inlet_c\n");
-    for r in &w.racks {
-        let _ = writeln!(out, "{},{},{:.3}", w.t_s, r.id, r.inlet_c);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let t_s = w.t_s.to_string();
+    let records = std::iter::once(["t_s".to_owned(), "rack".to_owned(), "inlet_c".to_owned()])
+        .chain(w.racks.iter().map(|r| [t_s.clone(), r.id.clone(), format!("{:.3}", r.inlet_c)]));
+    for record in records {
+        out.write_record(&record).expect("writing CSV to memory cannot fail");
     }
-    out
+    String::from_utf8(out.into_inner().expect("flushing to memory cannot fail")).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inlets_csv_quotes_ids_and_reads_back() {
+        let w = WorstInlets {
+            t_s: 90.5,
+            max_inlet_c: Some(31.25),
+            racks: vec![
+                RackInlet { id: "hall-1/R01/01".into(), inlet_c: 24.0 },
+                RackInlet { id: "hall \"b\",2/R01/01".into(), inlet_c: 31.25 },
+            ],
+        };
+        let text = inlets_csv(&w);
+        assert!(text.starts_with("t_s,rack,inlet_c\n90.5,hall-1/R01/01,24.000\n"), "{text}");
+        let rows: Vec<csv::StringRecord> =
+            csv::Reader::from_reader(text.as_bytes()).records().collect::<Result<_, _>>().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[1][1], "hall \"b\",2/R01/01", "an id with a comma and quotes survives");
+        assert_eq!(&rows[1][2], "31.250");
+    }
 }

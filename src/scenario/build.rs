@@ -608,19 +608,13 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
     }
 
     let interval = opts.interval.unwrap_or(s.output.interval);
-    let mut ts = Timeseries::new(interval.as_ms(), opts.keep_timeseries, opts.timeseries_sink.take());
-    ts.header = timeseries_header(&hall_ids);
-    if let Some(sink) = ts.sink.as_mut() {
-        let _ = writeln!(sink, "{}", ts.header.join(","));
-    }
-    world.insert_resource(ts);
+    let header = timeseries_header(&hall_ids);
+    world.insert_resource(Timeseries::new(interval.as_ms(), opts.keep_timeseries, header, opts.timeseries_sink.take()));
     host(&mut app);
     app.finish();
     app.cleanup();
     app
 }
-
-use std::io::Write as _;
 
 fn unit_setpoint(u: &CoolingUnitSpec) -> f64 {
     match u {
