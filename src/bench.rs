@@ -192,7 +192,7 @@ struct NaiveGpu {
 struct NaiveTick;
 
 /// The naive reference layout of issue 7: `n_gpus` entities, each tick one query pass for
-/// power under its cap and one for the die's exact RC step (the H100 figures of physics
+/// power under its cap and one for the die's exact RC step (the H100 figures of docs/physics.md
 /// §1.3–1.4), on a single-threaded executor.
 pub struct NaiveLayout {
     world: World,

@@ -4,7 +4,7 @@
 //! from any directory. A scenario may add entries or replace built-in ones in its `catalog`
 //! block; entries are matched by id.
 //!
-//! Rack electrical power (physics reference §1.3):
+//! Rack electrical power (docs/physics.md §1.3):
 //!
 //! ```text
 //! P_rack = P_base,idle + (P_base,max − P_base,idle)·u + Σ P_gpu + P_fan,max·s³
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// The built-in catalog text (`assets/catalog.ron`).
 pub const BUILTIN_CATALOG_RON: &str = include_str!("../assets/catalog.ron");
 
-/// A GPU model: power envelope, thermal thresholds and thermal network (physics §1.1, §1.4).
+/// A GPU model: power envelope, thermal thresholds and thermal network (docs/physics.md §1.1, §1.4).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GpuModel {
@@ -54,7 +54,7 @@ pub struct GpuModel {
 pub enum RackCooling {
     /// All heat to air through server fans.
     Air,
-    /// Direct-to-chip liquid cooling (physics §1.5).
+    /// Direct-to-chip liquid cooling (docs/physics.md §1.5).
     DirectLiquid {
         /// Share of rack heat captured by cold plates.
         liquid_fraction: f64,
@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn builtin_catalog_parses_and_matches_published_rack_powers() {
         let c = Catalog::builtin();
-        // Published nameplates (physics §1.2), each within the quoted range.
+        // Published nameplates (docs/physics.md §1.2), each within the quoted range.
         let cases = [
             ("legacy_air_10kw", 8.0, 11.0),
             ("hd_air_30kw", 28.0, 32.0),
@@ -188,7 +188,7 @@ mod tests {
         for (id, g) in &c.gpus {
             assert!(g.idle_w < g.tdp_w && g.throttle_c < g.slowdown_c && g.slowdown_c < g.shutdown_c, "{id}");
         }
-        // H100 SXM thresholds straight from nvidia-smi (physics §1.4).
+        // H100 SXM thresholds straight from nvidia-smi (docs/physics.md §1.4).
         let h100 = &c.gpus["h100_sxm"];
         assert_eq!((h100.throttle_c, h100.slowdown_c, h100.shutdown_c), (87.0, 89.0, 92.0));
         assert_eq!(h100.tdp_w, 700.0);

@@ -36,7 +36,7 @@ pub enum Command {
         /// Seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output directory (default results/<scenario name>).
+        /// Output directory (default `results/<scenario name>`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Time-series interval instead of the scenario's, e.g. 10s, 1min, 1h.
@@ -92,7 +92,7 @@ pub enum Command {
     Batch {
         /// Sweep file (RON).
         sweep: PathBuf,
-        /// Output directory (default results/<sweep name>); a shard writes to DIR/shard-K-of-N.
+        /// Output directory (default `results/<sweep name>`); a shard writes to `DIR/shard-K-of-N`.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Worker threads (default: every core).

@@ -5,23 +5,41 @@
 //! Each tick runs one ordered schedule (see [`schedule`]) that steps electricity, heat and
 //! fuel storage, so a run shows what a site does second by second.
 //!
-//! | module | domain | plugin |
-//! |---|---|---|
-//! | [`events`] | scripted events in, event log out | [`events::EventsPlugin`] |
-//! | [`weather`] | outdoor air (synthetic, EPW) | [`weather::WeatherPlugin`] |
-//! | [`load`] | racks, GPUs, workloads | [`load::LoadPlugin`] |
-//! | [`power`] | utility, transformers, ATS, UPS, PDUs, breakers, generators | [`power::PowerPlugin`] |
-//! | [`thermal`] | GPU dies, halls, rack inlets, ASHRAE envelopes, throttling | [`thermal::ThermalPlugin`] |
-//! | [`cooling`] | CRAH, CRAC, evaporative AHUs, chillers, liquid loops | [`cooling::CoolingPlugin`] |
-//! | [`fuel`] | tanks, burn, deliveries, autonomy, Seveso | [`fuel::FuelPlugin`] |
-//! | [`metrics`] | energy books, KPIs, time series, expectations | [`metrics::MetricsPlugin`] |
+//! **Where do breakers trip?** In [`power::breaker::protect`], called for every PDU, busway
+//! and RPP by the one power-flow pass ([`power::flow`]) in stage [`schedule::SimStep::Electrical`].
 //!
-//! Outside the model: [`scenario`] (RON files in, validated world out), [`run`] and
-//! [`report`] (headless runs, their results and charts), [`batch`] (sweeps, Monte Carlo,
-//! shards, CI reports), [`cli`] (the `dctwin` command).
-//! Physics references: `physics.md` section numbers are cited in each module.
+//! **What happens in one tick?** [`schedule`]: one schedule whose stages ([`schedule::SimStep`])
+//! run in the order of `SimStep::ORDER` — Events → Control → ItLoad → Electrical → Heat →
+//! Cooling → Thermal → GpuProtection → Fuel → Metrics → Advance — each documented there, once.
+//!
+//! Dependencies run one way: `cli → app / run / live / bench / batch / report / viewer →
+//! scenario → model domains → sim core`. Nothing in the model imports the file format or an app.
+//!
+//! | layer | module | what it owns |
+//! |---|---|---|
+//! | core | [`schedule`] | the tick: [`schedule::SimSchedule`], its stages, clock, seeded random streams, step length |
+//! | core | [`units`], [`ranges`], [`psychro`], [`noise`] | durations, number ranges, moist-air properties (ASHRAE), seeded noise |
+//! | core | [`adaptive`] | the length of the next tick (adaptive stepping) |
+//! | model | [`events`] | scripted [`events::Action`]s in, the typed event log out ([`events::EventsPlugin`]) |
+//! | model | [`weather`] | outdoor air: synthetic years, EPW files, heat waves ([`weather::WeatherPlugin`]) |
+//! | model | [`load`] | racks, GPUs, workloads, spawning racks during a run ([`load::LoadPlugin`]) |
+//! | model | [`power`] | utility, transformers, ATS, UPS, PDUs, breakers, generators ([`power::PowerPlugin`]) |
+//! | model | [`thermal`] | GPU dies, halls, rack inlets, ASHRAE envelopes, GPU protection ([`thermal::ThermalPlugin`]) |
+//! | model | [`cooling`] | CRAH, CRAC, evaporative AHUs, chillers, liquid loops ([`cooling::CoolingPlugin`]) |
+//! | model | [`fuel`] | tanks, burn, deliveries, autonomy, Seveso ([`fuel::FuelPlugin`]) |
+//! | model | [`metrics`] | energy books, KPIs, time series, expectations ([`metrics::MetricsPlugin`]) |
+//! | model | [`catalog`] | rack types and GPU models |
+//! | scenario | [`scenario`] | RON files in (schema, `file:line:col` errors, expansion, validation), a built world out |
+//! | apps | [`app`] | exit codes and loading a scenario for a command |
+//! | apps | [`run`], [`live`], [`mod@bench`] | headless runs and their results; the viewer's driver; benchmarks and the CI guard |
+//! | apps | [`batch`], [`report`] | sweeps, Monte Carlo, shards, CI reports; charts and HTML |
+//! | apps | `viewer` (feature `viewer`), [`cli`] | the 3D viewer; the `dctwin` command |
+//!
+//! Models, equations, parameter values and their sources: `docs/physics.md`, cited in the code
+//! as `docs/physics.md §N.M`.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod adaptive;
 pub mod app;

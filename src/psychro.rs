@@ -133,7 +133,7 @@ const J_PER_KJ: f64 = 1000.0;
 const PERCENT: f64 = 100.0;
 
 /// Latent heat of vaporisation of water at 0 °C, J/kg (linear fit
-/// h_fg ≈ 2501 − 2.37 t kJ/kg, dctwin reference sheet physics.md §3.1;
+/// h_fg ≈ 2501 − 2.37 t kJ/kg, dctwin reference sheet docs/physics.md §3.1;
 /// within 0.1 % of IAPWS steam-table values over 0 … 50 °C).
 const LATENT_HEAT_0C_J_PER_KG: f64 = 2_501_000.0;
 /// Temperature slope of the latent heat of vaporisation, J/(kg·K) (same fit).
@@ -948,7 +948,7 @@ mod tests {
         assert_eq!(outdoor.mix(&ret, 1.5), outdoor.mix(&ret, 1.0), "x clamped");
     }
 
-    /// Stull (2011) closed-form wet bulb, sea level (dctwin physics.md §3.1;
+    /// Stull (2011) closed-form wet bulb, sea level (dctwin docs/physics.md §3.1;
     /// J. Appl. Meteor. Climatol. 50:2267, published error −1 … +0.65 K).
     fn stull_wet_bulb_c(t_c: f64, rh_pct: f64) -> f64 {
         t_c * (0.151_977 * (rh_pct + 8.313_659).sqrt()).atan() + (t_c + rh_pct).atan() - (rh_pct - 1.676_331).atan()

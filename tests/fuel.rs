@@ -1,15 +1,15 @@
 //! Fuel autonomy in a real outage, against a hand calculation from the reference fuel curve
-//! (physics §5.1) and the tank's usable volume (physics §5.3).
+//! (docs/physics.md §5.1) and the tank's usable volume (docs/physics.md §5.3).
 
 mod common;
 
 use common::*;
 
-/// Reference consumption of a 2 MW set, (load fraction, L/h) (physics §5.1: 162 / 290 / 417 /
+/// Reference consumption of a 2 MW set, (load fraction, L/h) (docs/physics.md §5.1: 162 / 290 / 417 /
 /// 544 L/h at 25 / 50 / 75 / 100 %).
 const REFERENCE_2MW: [(f64, f64); 4] = [(0.25, 162.0), (0.5, 290.0), (0.75, 417.0), (1.0, 544.0)];
 /// The reference site's set, kWe, and its tank (tests/data/outage_site.ron): 2 000 L, full,
-/// 95 % usable (physics §5.3: 90–95 %).
+/// 95 % usable (docs/physics.md §5.3: 90–95 %).
 const SET_KW: f64 = 2_000.0;
 const TANK_L: f64 = 2_000.0;
 const USABLE: f64 = 0.95;
@@ -52,7 +52,7 @@ fn tank_autonomy_is_usable_litres_over_the_reference_burn() {
         hand.push((level - (1.0 - USABLE) * TANK_L) / burn);
     }
     // The reference table is rounded to 1 L/h and the model's Willans line (a = 0.017 L/h per
-    // kW, b = 0.255 L/kWh) is a fit through it: within 2 % (physics §5.1).
+    // kW, b = 0.255 L/kWh) is a fit through it: within 2 % (docs/physics.md §5.1).
     let close = |model: f64, hand: f64| (model - hand).abs() <= 0.02 * hand;
     for (i, (&m, &h)) in autonomy.iter().zip(&hand).enumerate() {
         assert!(close(m, h), "row {i}: model {m:.3} h vs hand {h:.3} h");

@@ -1,4 +1,4 @@
-//! A hall that loses all its cooling, against physics §2.5 (room thermal mass, heat-up after
+//! A hall that loses all its cooling, against docs/physics.md §2.5 (room thermal mass, heat-up after
 //! loss of cooling): the rate of rise, the time to the inlet limits in an open legacy hall and
 //! in a contained pod, and the heat books of the episode (stored in air and mass = heat in −
 //! heat out).
@@ -92,8 +92,8 @@ fn legacy_hall_heat_up(area_m2: f64) -> (f64, f64, f64) {
     let window: Vec<&Tick> = ticks.iter().filter(|k| k.t_s > t1 && k.t_s <= t2).collect();
     let p_w = window.iter().map(|k| k.heat_in_kw).sum::<f64>() / window.len() as f64 * 1_000.0;
 
-    // Hand two-node model (physics §2.5): air C_a = ρ·c_p·V (ρ = 1.20 kg/m³, c_p = 1006 +
-    // 1860·W at W = 8 g/kg, physics §2.1), mass C_s = 5·C_a (the model's choice within
+    // Hand two-node model (docs/physics.md §2.5): air C_a = ρ·c_p·V (ρ = 1.20 kg/m³, c_p = 1006 +
+    // 1860·W at W = 8 g/kg, docs/physics.md §2.1), mass C_s = 5·C_a (the model's choice within
     // §2.5's 3–8 ×), UA = 60 W/K per m² (§2.5: 60 kW/K for 1000 m²). The air's rate decays
     // from P/C_a to P/(C_a + C_s) with τ = C_a·C_s/((C_a + C_s)·UA); averaged over the window:
     let c_a = 1.20 * (1006.0 + 1860.0 * 0.008) * area_m2 * 4.0;
@@ -112,7 +112,7 @@ fn legacy_hall_heats_at_1_to_3_k_per_min_and_its_heat_books_close() {
         let (kw_per_m2, rate, hand) = legacy_hall_heat_up(area_m2);
         // The two ends of the published density range.
         assert!((0.48..=1.05).contains(&kw_per_m2), "{area_m2} m²: {kw_per_m2:.3} kW/m²");
-        // physics §2.5: legacy halls at 0.5–1 kW/m² rise 1–3 K/min ([U] calibration hint,
+        // docs/physics.md §2.5: legacy halls at 0.5–1 kW/m² rise 1–3 K/min ([U] calibration hint,
         // consistent with Hosting365's ~2 K/min [S]).
         assert!((1.0..=3.0).contains(&rate), "{kw_per_m2:.2} kW/m²: {rate:.2} K/min outside 1–3 K/min");
         // And it is the two-node model's rate: 5 % covers the air density the model takes at
@@ -133,9 +133,9 @@ fn contained_pod_at_over_10_kw_per_cabinet_reaches_the_inlet_limits_within_a_min
     assert!(inlet0 < 27.0, "premise: inlets in the recommended band before the loss ({inlet0:.1} °C)");
     let ticks = record(&mut sim, T_FAIL + 60.0);
     let first_above = |limit: f64| ticks.iter().find(|k| k.max_inlet_c > limit).map(|k| k.t_s - T_FAIL);
-    // physics §2.5 (Opengate / Active Power study [S]): ≥ 10 kW per cabinet reaches its limits
+    // docs/physics.md §2.5 (Opengate / Active Power study [S]): ≥ 10 kW per cabinet reaches its limits
     // in under a minute; the limits taken here are ASHRAE's allowable inlet maxima for classes
-    // A1 (32 °C) and A2 (35 °C) (physics §2.2).
+    // A1 (32 °C) and A2 (35 °C) (docs/physics.md §2.2).
     for limit in [32.0, 35.0] {
         let t = first_above(limit).unwrap_or(f64::INFINITY);
         assert!(t < 60.0, "hottest inlet above {limit} °C after {t} s (limit: under a minute)");
@@ -145,7 +145,7 @@ fn contained_pod_at_over_10_kw_per_cabinet_reaches_the_inlet_limits_within_a_min
 #[test]
 fn open_legacy_hall_inlets_stay_in_a1_for_over_a_minute_then_leave_it_within_minutes() {
     // The legacy hall of the rate test on 120 m²: 16 racks of the legacy ~5 kW class in open
-    // aisles, 0.5 kW/m² once the server fans run at full speed (the low end of physics §2.5's
+    // aisles, 0.5 kW/m² once the server fans run at full speed (the low end of docs/physics.md §2.5's
     // legacy densities).
     let mut sim = Sim::new(&data_with("heatup_hall.ron", &[("floor_area_m2: 60.0", "floor_area_m2: 120.0")]));
     sim.run_until(T_FAIL);
@@ -173,8 +173,8 @@ fn open_legacy_hall_inlets_stay_in_a1_for_over_a_minute_then_leave_it_within_min
         );
         before = k.max_inlet_c;
     }
-    // The band for leaving A1 (32 °C, physics §2.2):
-    // - not within a minute: the Opengate study (physics §2.5 [S]) finds limits reached in
+    // The band for leaving A1 (32 °C, docs/physics.md §2.2):
+    // - not within a minute: the Opengate study (docs/physics.md §2.5 [S]) finds limits reached in
     //   under a minute only at 10 kW per cabinet and more; at 5 kW per cabinet thermal
     //   shutdown took about 3 min;
     // - within 10 min: the slowest §2.5 case at 0.5 kW/m² [C] (C_s = 40 MJ/K and UA = 120 kW/K

@@ -1,6 +1,6 @@
 //! The electrical chain in real scenarios, against hand calculations: a utility outage bridged
-//! by the UPS until the generator takes the load (physics §4.2–4.3), a 2N row whose
-//! surviving feed trips on its long-time protection (physics §4.6), and electrical and heat
+//! by the UPS until the generator takes the load (docs/physics.md §4.2–4.3), a 2N row whose
+//! surviving feed trips on its long-time protection (docs/physics.md §4.6), and electrical and heat
 //! books that close in every tick while load is dropped and restored.
 
 mod common;
@@ -9,26 +9,26 @@ use common::*;
 use dctwin::events::{EventDetail, EventKind, TripCause};
 use dctwin::power::{Distribution, PowerNode, RackSupply};
 
-/// Line voltage and power factor of distribution elements (model defaults, physics §4.7).
+/// Line voltage and power factor of distribution elements (model defaults, docs/physics.md §4.7).
 const VOLTAGE_V: f64 = 400.0;
 const POWER_FACTOR: f64 = 0.95;
 
-/// Rating of a three-phase element, kW: `√3 · V · I · pf` (physics §4.7).
+/// Rating of a three-phase element, kW: `√3 · V · I · pf` (docs/physics.md §4.7).
 fn rating_kw(rating_a: f64) -> f64 {
     3.0_f64.sqrt() * VOLTAGE_V * rating_a * POWER_FACTOR / 1_000.0
 }
 
-/// Line current of a three-phase load, A (physics §4.7).
+/// Line current of a three-phase load, A (docs/physics.md §4.7).
 fn current_a(kw: f64) -> f64 {
     kw * 1_000.0 / (3.0_f64.sqrt() * VOLTAGE_V * POWER_FACTOR)
 }
 
-/// Input of an element carrying `out_kw`, with losses `a·P_r + b·P + c·P²/P_r` (physics §4.1).
+/// Input of an element carrying `out_kw`, with losses `a·P_r + b·P + c·P²/P_r` (docs/physics.md §4.1).
 fn with_losses(out_kw: f64, rated_kw: f64, (a, b, c): (f64, f64, f64)) -> f64 {
     out_kw + a * rated_kw + b * out_kw + c * out_kw * out_kw / rated_kw
 }
 
-/// Loss coefficients by element (physics §4.1; the model's defaults): PDU with transformer
+/// Loss coefficients by element (docs/physics.md §4.1; the model's defaults): PDU with transformer
 /// 1.5 % + 1.5 %, RPP 0.5 % square-law, double-conversion UPS 1 % / 2 % / 1 %.
 const PDU: (f64, f64, f64) = (0.015, 0.0, 0.015);
 const RPP: (f64, f64, f64) = (0.0, 0.0, 0.005);
@@ -40,18 +40,18 @@ const UPS_DOUBLE_CONVERSION: (f64, f64, f64) = (0.01, 0.02, 0.01);
 
 /// Utility loss in the reference site, s.
 const T0: f64 = 60.0;
-/// ATS utility-loss confirmation: the model's default (`defaults::ats_sense`, physics §4.3:
+/// ATS utility-loss confirmation: the model's default (`defaults::ats_sense`, docs/physics.md §4.3:
 /// 0.5–3 s).
 const SENSE_DELAY_S: f64 = 2.0;
-/// Generator start to ready-to-load: NFPA 110 Type 10 (physics §4.3), the model's default.
+/// Generator start to ready-to-load: NFPA 110 Type 10 (docs/physics.md §4.3), the model's default.
 const START_DELAY_S: f64 = 10.0;
-/// ATS retransfer timer: the model's default (physics §4.3: 5–30 min stable utility).
+/// ATS retransfer timer: the model's default (docs/physics.md §4.3: 5–30 min stable utility).
 const RETRANSFER_S: f64 = 600.0;
 /// Generator cool-down run before stopping: the model's default.
 const COOLDOWN_S: f64 = 300.0;
 /// UPS rating in the reference site, kW.
 const UPS_KW: f64 = 1_000.0;
-/// Li-ion Peukert exponent (physics §4.2: 1.02–1.05; the model's 1.03).
+/// Li-ion Peukert exponent (docs/physics.md §4.2: 1.02–1.05; the model's 1.03).
 const PEUKERT_LIION: f64 = 1.03;
 /// A UPS carries a tick on battery only if its charge covers the tick at 110 % of the load it
 /// carried last tick (`BATTERY_TICK_MARGIN` in src/power/mod.rs).
@@ -68,7 +68,7 @@ fn ups_dc_kw(out_kw: f64) -> f64 {
 }
 
 /// Battery runtime from full at output `out_kw` for a data-sheet autonomy `autonomy_s` at the
-/// UPS's rated load: `t = t_r · (P_dc,rated / P_dc)^k` (Peukert, physics §4.2).
+/// UPS's rated load: `t = t_r · (P_dc,rated / P_dc)^k` (Peukert, docs/physics.md §4.2).
 fn battery_runtime_s(autonomy_s: f64, out_kw: f64) -> f64 {
     autonomy_s * (ups_dc_kw(UPS_KW) / ups_dc_kw(out_kw)).powf(PEUKERT_LIION)
 }
@@ -197,7 +197,7 @@ fn a_generator_that_fails_to_start_leaves_the_load_on_battery_until_it_runs_out(
 
 /// Breaker opening on feed A, s.
 const T_TRIP_A: f64 = 600.0;
-/// IEC 60947-2 long-time element as documented in src/power/breaker.rs and physics §4.6:
+/// IEC 60947-2 long-time element as documented in src/power/breaker.rs and docs/physics.md §4.6:
 /// thermal replica `τ·dθ/dt = x² − θ`, trip at θ = 1.2² (between the conventional non-trip
 /// 1.05 × In and trip 1.30 × In), default τ = 600 s; feeders in the electrical room sit at the
 /// 40 °C reference ambient, so no ambient correction applies.

@@ -1,4 +1,4 @@
-//! Evaporative (adiabatic) free cooling of outdoor air (physics §3.2–3.4).
+//! Evaporative (adiabatic) free cooling of outdoor air (docs/physics.md §3.2–3.4).
 //!
 //! ```text
 //! direct (DEC):   T_out = T_db − ε·(T_db − T_wb),  enthalpy constant, W rises
@@ -184,7 +184,7 @@ pub fn outdoor_fraction(treated_c: f64, return_c: f64, target_c: f64) -> f64 {
 }
 
 /// COP of a vapour-compression machine at lift `lift_k`: falls 2.5 % per K above its rated
-/// lift (physics §2.3: 2–3 % per K), kept within 1 … 2 × rated.
+/// lift (docs/physics.md §2.3: 2–3 % per K), kept within 1 … 2 × rated.
 pub fn cop_at_lift(cop_rated: f64, rated_lift_k: f64, lift_k: f64) -> f64 {
     (cop_rated * (1.0 - COP_SLOPE_PER_K * (lift_k - rated_lift_k))).clamp(1.0, 2.0 * cop_rated)
 }
@@ -192,14 +192,14 @@ pub fn cop_at_lift(cop_rated: f64, rated_lift_k: f64, lift_k: f64) -> f64 {
 /// Bisection steps for pad effort (2⁻³⁰ ≈ 1e-9 of full effort).
 const BISECTION_STEPS: usize = 30;
 
-/// COP change per K of lift (physics §2.3: ~2–3 % per K [U]).
+/// COP change per K of lift (docs/physics.md §2.3: ~2–3 % per K \[U\]).
 pub const COP_SLOPE_PER_K: f64 = 0.025;
-/// Condensing temperature above outdoor dry bulb of air-cooled DX condensers, K [U].
+/// Condensing temperature above outdoor dry bulb of air-cooled DX condensers, K \[U\].
 pub const DX_CONDENSER_APPROACH_K: f64 = 12.0;
-/// Evaporating temperature below the supply set point of DX coils, K [U].
+/// Evaporating temperature below the supply set point of DX coils, K \[U\].
 pub const DX_EVAPORATOR_APPROACH_K: f64 = 8.0;
 
-/// Evaporative stages of an air handler (physics §3.2).
+/// Evaporative stages of an air handler (docs/physics.md §3.2).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum EvaporativeStages {
     /// Direct evaporative cooling of outdoor air (adds moisture).
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn direct_supply_follows_the_effectiveness_equation_at_several_weather_points() {
-        // T_supply = T_db − ε (T_db − T_wb); water = ΔW per kg of air (physics §3.2, §3.4).
+        // T_supply = T_db − ε (T_db − T_wb); water = ΔW per kg of air (docs/physics.md §3.2, §3.4).
         for (t, rh) in [(35.0, 40.0), (30.0, 40.0), (38.0, 25.0), (30.0, 70.0), (25.0, 60.0)] {
             let air = MoistAir::from_rh(t, rh, P);
             let wb = air.wet_bulb_c();
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn reference_table_values_are_reproduced() {
-        // physics §3.3: 35 °C / 40 % → T_wb 24.1, DEC supply 25.7 °C at ε 0.85, +3.8 g/kg.
+        // docs/physics.md §3.3: 35 °C / 40 % → T_wb 24.1, DEC supply 25.7 °C at ε 0.85, +3.8 g/kg.
         let air = MoistAir::from_rh(35.0, 40.0, P);
         let out = direct(&air, air.wet_bulb_c(), 0.85);
         assert!((out.t_db_c - 25.7).abs() < 0.3, "{}", out.t_db_c);
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn water_per_kwh_of_evaporative_cooling_is_about_1_47_l() {
-        // physics §3.4: 3.6 MJ / 2.45 MJ/kg ≈ 1.47 L/kWh. The adiabatic-saturation balance
+        // docs/physics.md §3.4: 3.6 MJ / 2.45 MJ/kg ≈ 1.47 L/kWh. The adiabatic-saturation balance
         // charges each kg evaporated with the vapour enthalpy (≈ 2.55 MJ/kg at 20 °C) rather
         // than h_fg, which gives ≈ 1.42 L/kWh: within 5 % of the sheet's round figure.
         let air = MoistAir::from_rh(32.0, 35.0, P);

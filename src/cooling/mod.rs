@@ -1,7 +1,7 @@
 //! Cooling: air units in the halls, chilled-water plants and direct-to-chip liquid loops.
 //! See [`CoolingPlugin`].
 //!
-//! Air units (physics §2.3, §3):
+//! Air units (docs/physics.md §2.3, §3):
 //! - **CRAH** on chilled water: supply `max(T_set, ε·T_chw + (1−ε)·T_r, T_r − Q_share/(ṁc)) + ΔT_fan`
 //!   with the coil effectiveness ε fixed by the rated capacity; the coil load goes to the
 //!   plant's chilled-water loop, which warms when the chillers are off (ride-through).
@@ -12,9 +12,9 @@
 //!   affinity law `P = P_d·(V/V_d)³`, fan heat added to the supply.
 //!
 //! Chillers: `P = Q/COP(lift)`, COP −2.5 %/K of lift; water-side economiser when the
-//! condenser water is cold enough; restart delay after a power loss (physics §2.3, §4.3).
+//! condenser water is cold enough; restart delay after a power loss (docs/physics.md §2.3, §4.3).
 //!
-//! Liquid loops (physics §7): the CDU holds the TCS supply at `max(T_set, T_fws + approach)`
+//! Liquid loops (docs/physics.md §7): the CDU holds the TCS supply at `max(T_set, T_fws + approach)`
 //! within its capacity; facility water from a dry cooler (`T_db + approach`, adiabatic
 //! `T_wb + approach`) or tower (`T_wb + approach`); coolant volume gives thermal inertia.
 //! Without a working loop, direct-liquid racks send all their heat to air.
@@ -38,36 +38,36 @@ use crate::thermal::{AirDuty, Hall, HallState, SupplyLaw, air_cp, network::Affin
 use crate::weather::Outdoor;
 use evaporative::{DX_CONDENSER_APPROACH_K, DX_EVAPORATOR_APPROACH_K, EvaporativeStages, cop_at_lift};
 
-/// Direct-to-chip coolant flow when none is given, L/min per kW (OCP, physics §7.1).
+/// Direct-to-chip coolant flow when none is given, L/min per kW (OCP, docs/physics.md §7.1).
 pub const DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW: f64 = 1.5;
-/// Lowest airflow of a variable-speed unit, fraction of design (EC fan turn-down) [U].
+/// Lowest airflow of a variable-speed unit, fraction of design (EC fan turn-down) \[U\].
 pub const MIN_FLOW_FRACTION: f64 = 0.2;
-/// Supply airflow margin over the racks' demand for variable-speed units [U].
+/// Supply airflow margin over the racks' demand for variable-speed units \[U\].
 pub const AIRFLOW_MARGIN: f64 = 0.1;
-/// Specific heat of water, J/(kg·K) (physics §7.1).
+/// Specific heat of water, J/(kg·K) (docs/physics.md §7.1).
 pub const WATER_CP_J_PER_KG_K: f64 = 4_180.0;
 /// Density of water, kg/m³.
 pub const WATER_DENSITY_KG_PER_M3: f64 = 1_000.0;
-/// Chilled-water loop volume per kW of plant capacity, m³/kW (50 m³ ≈ 5 MW plant, physics §2.5).
+/// Chilled-water loop volume per kW of plant capacity, m³/kW (50 m³ ≈ 5 MW plant, docs/physics.md §2.5).
 pub const CHW_VOLUME_M3_PER_KW: f64 = 0.01;
-/// Evaporation share of heat rejected by a cooling tower (physics §3.4: 0.8–0.9 [U]).
+/// Evaporation share of heat rejected by a cooling tower (docs/physics.md §3.4: 0.8–0.9 \[U\]).
 pub const TOWER_EVAPORATION_SHARE: f64 = 0.85;
-/// Air temperature rise across a dry cooler coil, K [U] (sets its air flow for adiabatic water).
+/// Air temperature rise across a dry cooler coil, K \[U\] (sets its air flow for adiabatic water).
 pub const DRY_COOLER_AIR_DELTA_T_K: f64 = 10.0;
-/// Saturation effectiveness of adiabatic pre-cooling pads on dry coolers (physics §3.2 [S]).
+/// Saturation effectiveness of adiabatic pre-cooling pads on dry coolers (docs/physics.md §3.2 \[S\]).
 pub const DRY_COOLER_PAD_EFFECTIVENESS: f64 = 0.85;
-/// Pump power turn-down floor, fraction of full flow [U].
+/// Pump power turn-down floor, fraction of full flow \[U\].
 pub const PUMP_MIN_FLOW_FRACTION: f64 = 0.3;
-/// Chilled-water temperature rise across a CRAH coil at design, K [U] (design ΔT 6 K).
+/// Chilled-water temperature rise across a CRAH coil at design, K \[U\] (design ΔT 6 K).
 pub const CHW_COIL_DESIGN_RISE_K: f64 = 6.0;
 /// Margin kept below an air handler's supply dew-point limit, K [U: BMS dead band].
 pub const DEW_POINT_MARGIN_K: f64 = 0.5;
-/// Margin kept below an air handler's supply RH limit, % [U].
+/// Margin kept below an air handler's supply RH limit, % \[U\].
 pub const RH_MARGIN_PCT: f64 = 2.0;
-/// Approach of an air-cooled free-cooling coil to the outdoor dry bulb, K (physics §7.3:
-/// dry coolers 5–10 K [U]).
+/// Approach of an air-cooled free-cooling coil to the outdoor dry bulb, K (docs/physics.md §7.3:
+/// dry coolers 5–10 K \[U\]).
 pub const FREE_COOLING_COIL_APPROACH_K: f64 = 6.0;
-/// Chiller evaporating temperature below the chilled-water supply, K [U].
+/// Chiller evaporating temperature below the chilled-water supply, K \[U\].
 pub const CHILLER_EVAPORATOR_APPROACH_K: f64 = 2.0;
 /// Default restart delay of air units after their power returns, s [U: EC fans ~10–20 s].
 pub const AIR_UNIT_RESTART_S: u64 = 15;
@@ -609,7 +609,7 @@ fn plan_plants(
             log.log(t, kind, sev, &p.id, msg, None);
         }
         // Pumps restart within seconds; the chillers wait out their restart delay. With the
-        // pumps running, the chilled-water loop's stored cold rides through (physics §2.5).
+        // pumps running, the chilled-water loop's stored cold rides through (docs/physics.md §2.5).
         p.pumps_on = powered && !p.availability.failed;
         // Heat the plant will take out this tick: the coil load plus pulling the loop back
         // to its set point, within capacity. Compressor power is paid on all of it.
@@ -645,7 +645,7 @@ fn plan_plants(
 }
 
 /// Cooling-tower make-up water for `rejected_kw`: evaporation `0.85·Q/h_fg` plus blowdown
-/// `E/(CoC − 1)` (physics §3.4), L/h.
+/// `E/(CoC − 1)` (docs/physics.md §3.4), L/h.
 pub fn tower_water_l_per_h(rejected_kw: f64, cycles: f64) -> f64 {
     let evap_kg_s = TOWER_EVAPORATION_SHARE * rejected_kw * 1_000.0 / psychro::latent_heat_vaporisation_j_per_kg(25.0);
     let blowdown = if cycles > 1.0 { evap_kg_s / (cycles - 1.0) } else { 0.0 };
@@ -852,16 +852,16 @@ pub enum Condenser {
     },
     /// Water-cooled with a cooling tower: condenser water at wet bulb + approach.
     WaterCooled {
-        /// Tower approach to wet bulb, K (physics §7.3: 3–5 K).
+        /// Tower approach to wet bulb, K (docs/physics.md §7.3: 3–5 K).
         #[serde(default = "defaults::tower_approach")]
         approach_k: f64,
-        /// Cycles of concentration (blowdown, physics §3.4).
+        /// Cycles of concentration (blowdown, docs/physics.md §3.4).
         #[serde(default = "defaults::cycles")]
         cycles_of_concentration: f64,
     },
 }
 
-/// How a liquid loop rejects heat (physics §7.3).
+/// How a liquid loop rejects heat (docs/physics.md §7.3).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum HeatRejection {
@@ -907,22 +907,22 @@ pub enum FanControl {
 /// Default values of optional parameters, each with its source.
 pub(crate) mod defaults {
     pub(crate) fn adiabatic_approach() -> f64 {
-        6.0 // physics §7.3: ~6 K to wet bulb [S]
+        6.0 // docs/physics.md §7.3: ~6 K to wet bulb [S]
     }
     pub(crate) fn air_cond_approach() -> f64 {
         12.0 // [U] air-cooled condenser: condensing ≈ dry bulb + 10–15 K
     }
     pub(crate) fn cycles() -> f64 {
-        4.0 // physics §3.4: CoC 3–7 [U]
+        4.0 // docs/physics.md §3.4: CoC 3–7 [U]
     }
     pub(crate) fn dry_approach() -> f64 {
-        6.0 // physics §7.3: 5–10 K [U]
+        6.0 // docs/physics.md §7.3: 5–10 K [U]
     }
     pub(crate) fn dry_fan_pct() -> f64 {
-        2.0 // physics §7.3: 1–3 % [U]
+        2.0 // docs/physics.md §7.3: 1–3 % [U]
     }
     pub(crate) fn tower_approach() -> f64 {
-        4.0 // physics §7.3: 3–5 K [U]
+        4.0 // docs/physics.md §7.3: 3–5 K [U]
     }
     pub(crate) fn tower_fan_pct() -> f64 {
         1.0 // [U]

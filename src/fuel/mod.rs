@@ -1,10 +1,10 @@
 //! Diesel: tanks, burn, day-tank transfer, tanker deliveries, autonomy and the Seveso class.
 //! See [`FuelPlugin`].
 //!
-//! - Each running generator burns `F = a·P_rated + b·P` L/h (physics §5.1) from its tank; a
+//! - Each running generator burns `F = a·P_rated + b·P` L/h (docs/physics.md §5.1) from its tank; a
 //!   generator whose tank has no usable fuel left stops.
 //! - Usable fuel is the level above the tank's unusable bottom: `level − (1 − usable)·capacity`
-//!   (physics §5.3: 90–95 % usable).
+//!   (docs/physics.md §5.3: 90–95 % usable).
 //! - Day tanks refill from their bulk tank with a transfer pump (start/stop levels, rate).
 //! - Tankers (30–36 m³) arrive after the lead time, at most `trucks_per_hour`, and unload at
 //!   the pump rate into the ullage of the tank; orders come from events or automatically
@@ -12,7 +12,7 @@
 //! - Autonomy = usable fuel / burn. On utility, the burn is what the generators would burn
 //!   carrying the site's present load.
 //! - Seveso III (Dir. 2012/18/EU, Annex I part 2 entry 34): petroleum products, lower tier
-//!   2 500 t, upper tier 25 000 t; diesel at 0.835 kg/L (physics §5.2, §5.4).
+//!   2 500 t, upper tier 25 000 t; diesel at 0.835 kg/L (docs/physics.md §5.2, §5.4).
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -24,15 +24,15 @@ use crate::power::{Generator, PowerBooks};
 use crate::schedule::{SimClock, SimSchedule, SimStep};
 use crate::units::{S_PER_H, SimDuration};
 
-/// Diesel density, kg/L (physics §5.2: EN 590 0.820–0.845; sim default 0.835).
+/// Diesel density, kg/L (docs/physics.md §5.2: EN 590 0.820–0.845; sim default 0.835).
 pub const DIESEL_DENSITY_KG_PER_L: f64 = 0.835;
-/// CO₂ per litre of diesel burned, kg/L (physics §5.2: IPCC 74.1 t/TJ × 43 MJ/kg × 0.835 kg/L).
+/// CO₂ per litre of diesel burned, kg/L (docs/physics.md §5.2: IPCC 74.1 t/TJ × 43 MJ/kg × 0.835 kg/L).
 pub const DIESEL_CO2_KG_PER_L: f64 = 2.65;
-/// Seveso III lower-tier threshold for petroleum products, t (physics §5.4 [V]).
+/// Seveso III lower-tier threshold for petroleum products, t (docs/physics.md §5.4 \[V\]).
 pub const SEVESO_LOWER_T: f64 = 2_500.0;
-/// Seveso III upper-tier threshold, t (physics §5.4 [V]).
+/// Seveso III upper-tier threshold, t (docs/physics.md §5.4 \[V\]).
 pub const SEVESO_UPPER_T: f64 = 25_000.0;
-/// Autonomy below which a low-fuel alarm is raised, h (Uptime: 12 h minimum on-site fuel, physics §4.5).
+/// Autonomy below which a low-fuel alarm is raised, h (Uptime: 12 h minimum on-site fuel, docs/physics.md §4.5).
 pub const LOW_FUEL_AUTONOMY_H: f64 = 12.0;
 
 /// Seveso III class of a stored mass of petroleum products.
@@ -458,7 +458,7 @@ pub enum TankKind {
     Day,
 }
 
-/// Road tanker logistics (physics §5.3).
+/// Road tanker logistics (docs/physics.md §5.3).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TankerLogistics {
@@ -471,7 +471,7 @@ pub struct TankerLogistics {
     /// Tankers that can arrive per hour.
     #[serde(default = "defaults::trucks_per_hour")]
     pub trucks_per_hour: f64,
-    /// Unloading pump rate, L/min (physics §5.3: 1–2 m³/min).
+    /// Unloading pump rate, L/min (docs/physics.md §5.3: 1–2 m³/min).
     #[serde(default = "defaults::unload_l_per_min")]
     pub pump_l_per_min: f64,
 }
@@ -491,16 +491,16 @@ pub(crate) mod defaults {
     use crate::units::SimDuration;
 
     pub(crate) fn lead_time() -> SimDuration {
-        SimDuration::from_hours(8) // physics §5.3: 4–24 h priority contract [U]
+        SimDuration::from_hours(8) // docs/physics.md §5.3: 4–24 h priority contract [U]
     }
     pub(crate) fn tanker_l() -> f64 {
-        33_000.0 // physics §5.3: EU tanker 30 000–36 000 L [S]
+        33_000.0 // docs/physics.md §5.3: EU tanker 30 000–36 000 L [S]
     }
     pub(crate) fn trucks_per_hour() -> f64 {
         2.0 // [U]
     }
     pub(crate) fn unload_l_per_min() -> f64 {
-        1_500.0 // physics §5.3: 1–2 m³/min [U]
+        1_500.0 // docs/physics.md §5.3: 1–2 m³/min [U]
     }
 }
 
@@ -510,7 +510,7 @@ mod tests {
 
     #[test]
     fn seveso_lower_tier_is_reached_at_about_88_h_for_a_100_mw_site() {
-        // physics §5.4: 100 MW IT at PUE 1.3 on generators; 2 500 t ≈ 2 990 m³ ≈ 88 h.
+        // docs/physics.md §5.4: 100 MW IT at PUE 1.3 on generators; 2 500 t ≈ 2 990 m³ ≈ 88 h.
         let site_kw = 100_000.0 * 1.3;
         let sets = (site_kw / 2_000.0_f64).ceil();
         let burn = fuel_l_per_h(&crate::power::generator::FuelCurve::default(), 2_000.0, site_kw / sets) * sets;

@@ -1,6 +1,6 @@
 //! IT load: racks, their GPUs and the workloads that drive them. See [`LoadPlugin`].
 //!
-//! Each tick, for every rack (physics §1.3):
+//! Each tick, for every rack (docs/physics.md §1.3):
 //!
 //! ```text
 //! u        = workload activity (profile + per-rack noise), 0…1
@@ -26,13 +26,13 @@ use crate::schedule::{SimClock, SimSchedule, SimStep};
 use crate::units::SimDuration;
 
 /// Server fan speed at or below [`FAN_LOW_INLET_C`] (fraction of full speed). Typical BMC fan
-/// tables idle fans at 30–50 % below ~25 °C inlet [U]; with the affinity law this puts server
-/// fans at 1.5 % of rack power there and ~10 % at full speed (physics §2.1: ~10 % in dense 1U [S]).
+/// tables idle fans at 30–50 % below ~25 °C inlet \[U\]; with the affinity law this puts server
+/// fans at 1.5 % of rack power there and ~10 % at full speed (docs/physics.md §2.1: ~10 % in dense 1U \[S\]).
 pub const FAN_MIN_SPEED: f64 = 0.5;
 /// Inlet temperature up to which fans stay at minimum speed, °C (top of ASHRAE A1 recommended
-/// is 27 °C; fan ramps commonly start near 25 °C [U]).
+/// is 27 °C; fan ramps commonly start near 25 °C \[U\]).
 pub const FAN_LOW_INLET_C: f64 = 25.0;
-/// Inlet temperature at which fans reach full speed, °C [U].
+/// Inlet temperature at which fans reach full speed, °C \[U\].
 pub const FAN_HIGH_INLET_C: f64 = 35.0;
 
 /// Server fan speed (fraction of full) for an inlet temperature: linear ramp between
@@ -245,7 +245,7 @@ impl GpuBank {
     }
 }
 
-/// Seconds between knots of the per-rack activity noise (minute-scale job variation) [U].
+/// Seconds between knots of the per-rack activity noise (minute-scale job variation) \[U\].
 const RACK_NOISE_STEP_S: f64 = 60.0;
 
 /// A workload's activity over time.
@@ -567,7 +567,7 @@ pub fn rack_activity(w: &Workloads, rack: &Rack, noise: &mut crate::noise::Value
     (base + wl.noise * noise.at(seed, t_run_s, RACK_NOISE_STEP_S)).clamp(0.0, 1.0)
 }
 
-/// GPU power for activity `u` under cap `cap_w` (physics §1.3: P = P_idle + (P_cap − P_idle)·u).
+/// GPU power for activity `u` under cap `cap_w` (docs/physics.md §1.3: P = P_idle + (P_cap − P_idle)·u).
 #[inline]
 pub fn gpu_power_w(idle_w: f32, tdp_w: f32, u: f32, cap_w: f32) -> f32 {
     (idle_w + (tdp_w - idle_w) * u).min(cap_w)
@@ -595,7 +595,7 @@ fn compute_rack_demand(
 }
 
 /// One rack's activity, GPU powers under their caps, fan speed and demand at `t_run_s`
-/// (physics §1.3: `P = P_base(u) + Σ P_gpu + P_fan·s³`).
+/// (docs/physics.md §1.3: `P = P_base(u) + Σ P_gpu + P_fan·s³`).
 fn rack_demand(
     rack: &Rack,
     load: &mut RackLoad,
@@ -633,7 +633,7 @@ fn rack_demand(
     load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
 }
 
-/// Workload activity `u ∈ [0, 1]` over time (physics §1.3).
+/// Workload activity `u ∈ [0, 1]` over time (docs/physics.md §1.3).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum LoadProfile {
@@ -675,7 +675,7 @@ mod tests {
 
     #[test]
     fn gpu_power_follows_activity_and_cap() {
-        // H100: 75 W idle, 700 W TDP (physics §1.3).
+        // H100: 75 W idle, 700 W TDP (docs/physics.md §1.3).
         assert_eq!(gpu_power_w(75.0, 700.0, 0.0, 700.0), 75.0);
         assert_eq!(gpu_power_w(75.0, 700.0, 1.0, 700.0), 700.0);
         assert_eq!(gpu_power_w(75.0, 700.0, 0.5, 700.0), 387.5);

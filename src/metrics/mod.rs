@@ -10,7 +10,7 @@
 //! ```
 //!
 //! KPIs (The Green Grid definitions): PUE = facility energy / IT energy; WUE = site water (L) /
-//! IT energy (kWh); CO₂ = grid kWh × carbon intensity + diesel L × 2.65 kg/L (physics §5.2, §6.1).
+//! IT energy (kWh); CO₂ = grid kWh × carbon intensity + diesel L × 2.65 kg/L (docs/physics.md §5.2, §6.1).
 
 pub mod expect;
 

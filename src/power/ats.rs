@@ -1,4 +1,4 @@
-//! Automatic transfer switches and the switchboards they sit in (physics §4.3): sensing a lost
+//! Automatic transfer switches and the switchboards they sit in (docs/physics.md §4.3): sensing a lost
 //! normal source, the transfer to the generator bus once it can take load, step-wise admission
 //! of the board's loads (UPS first) and the retransfer timer when the normal source returns.
 

@@ -1,7 +1,7 @@
 //! Circuit breakers: where breakers trip.
 //!
 //! Long-time (thermal) element with memory, the IEC 60255-8 thermal-replica idea
-//! (physics §4.6):
+//! (docs/physics.md §4.6):
 //!
 //! ```text
 //! τ · dθ/dt = (I/In)² − θ          θ = 0 cold, 1 = steady state at In
@@ -21,35 +21,35 @@
 //! element trips earlier in a hot room. With the rise at In taken as [`BIMETAL_RISE_AT_IN_K`],
 //! the trip threshold becomes `θ_trip − (T_amb − T_ref)/ΔT_In`: about −0.8 % of trip current
 //! per K above the reference temperature (30 °C for IEC 60898, 40 °C typical for IEC 60947-2,
-//! physics §4.6), in line with manufacturers' temperature derating tables.
+//! docs/physics.md §4.6), in line with manufacturers' temperature derating tables.
 //!
 //! Instantaneous (magnetic) element: trips within the tick when `x` reaches the breaker's
 //! magnetic threshold, drawn once per breaker inside its curve's band (B 3–5, C 5–10,
 //! D 10–20 × In) as manufacturing tolerance. After a trip θ cools with the same τ; a reset
-//! closes the breaker only once θ < 0.8 (physics §4.6: reclose blocked until θ < ~0.8).
+//! closes the breaker only once θ < 0.8 (docs/physics.md §4.6: reclose blocked until θ < ~0.8).
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::events::TripCause;
 use crate::events::{EventDetail, EventKind, EventLog, Severity};
-/// θ below which a tripped breaker may be reclosed (physics §4.6).
+/// θ below which a tripped breaker may be reclosed (docs/physics.md §4.6).
 pub const RECLOSE_THETA: f64 = 0.8;
-/// Default long-time time constant for IEC 60898 MCBs, s (physics §4.6 [C]).
+/// Default long-time time constant for IEC 60898 MCBs, s (docs/physics.md §4.6 \[C\]).
 pub const TAU_MCB_S: f64 = 120.0;
-/// Default long-time time constant for IEC 60947-2 breakers, s (physics §4.6: 300–600 s [U]).
+/// Default long-time time constant for IEC 60947-2 breakers, s (docs/physics.md §4.6: 300–600 s \[U\]).
 pub const TAU_MCCB_S: f64 = 600.0;
-/// Duration reported for a magnetic trip (< 0.1 s by definition; physics §4.6), s.
+/// Duration reported for a magnetic trip (< 0.1 s by definition; docs/physics.md §4.6), s.
 pub const MAGNETIC_TRIP_S: f64 = 0.01;
 
 /// Bimetal temperature rise at rated current, K [U: thermal-magnetic trip units, set so
 /// that the trip current derates ≈ 0.8 %/K above the reference temperature].
 pub const BIMETAL_RISE_AT_IN_K: f64 = 45.0;
-/// Reference ambient of IEC 60898-1 breakers, °C (physics §4.6 [V]).
+/// Reference ambient of IEC 60898-1 breakers, °C (docs/physics.md §4.6 \[V\]).
 pub const REFERENCE_C_MCB: f64 = 30.0;
-/// Reference ambient of IEC 60947-2 breakers as commonly set by makers, °C (physics §4.6 [V]).
+/// Reference ambient of IEC 60947-2 breakers as commonly set by makers, °C (docs/physics.md §4.6 \[V\]).
 pub const REFERENCE_C_MCCB: f64 = 40.0;
 
-/// Magnetic band of a trip curve, multiples of In (IEC 60898-1, physics §4.6 [V]).
+/// Magnetic band of a trip curve, multiples of In (IEC 60898-1, docs/physics.md §4.6 \[V\]).
 pub fn magnetic_band(curve: TripCurve) -> (f64, f64) {
     match curve {
         TripCurve::B => (3.0, 5.0),
@@ -193,7 +193,7 @@ impl Breaker {
     }
 }
 
-/// Line current of a three-phase load, A: `I = P / (√3 · V · pf)` (physics §4.7).
+/// Line current of a three-phase load, A: `I = P / (√3 · V · pf)` (docs/physics.md §4.7).
 pub fn three_phase_current_a(power_kw: f64, voltage_v: f64, power_factor: f64) -> f64 {
     power_kw * 1_000.0 / (3.0_f64.sqrt() * voltage_v * power_factor)
 }
@@ -208,7 +208,7 @@ pub enum BreakerStandard {
     Iec60947,
 }
 
-/// Instantaneous (magnetic) trip curve (physics §4.6).
+/// Instantaneous (magnetic) trip curve (docs/physics.md §4.6).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum TripCurve {
     /// 3–5 × In.
@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn iec60898_conventional_non_tripping_current_holds_for_an_hour() {
-        // IEC 60898-1: 1.13 × In must not trip within 1 h (physics §4.6 [V]).
+        // IEC 60898-1: 1.13 × In must not trip within 1 h (docs/physics.md §4.6 [V]).
         assert_eq!(simulate_trip_s(&mut mcb(), 1.13, 3600.0), None);
     }
 
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn three_phase_current_matches_the_reference_table() {
-        // physics §4.7: 3-ph 400 V 63 A ↔ 43.6 kVA.
+        // docs/physics.md §4.7: 3-ph 400 V 63 A ↔ 43.6 kVA.
         assert!((three_phase_current_a(43.6, 400.0, 1.0) - 63.0).abs() < 0.1);
     }
 }

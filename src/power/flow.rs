@@ -1,18 +1,17 @@
-//! The power-flow pass of one tick (stage [`SimStep::Electrical`]), physics §4.1:
+//! The power-flow pass of one tick (stage [`SimStep::Electrical`]), docs/physics.md §4.1:
 //!
-//! 1. **Energisation, top-down** ([`energize`]): an element is live when its source is live,
+//! 1. **Energisation, top-down** (`energize`): an element is live when its source is live,
 //!    its breaker closed and (on generators) the bus has admitted it; a UPS decides whether its
 //!    battery carries the tick.
-//! 2. **Loads onto feeds**: each rack's demand splits over its live A/B feeds ([`rack_shares`]);
+//! 2. **Loads onto feeds**: each rack's demand splits over its live A/B feeds (`rack_shares`);
 //!    cooling loads onto theirs.
-//! 3. **Flow and losses, bottom-up** ([`flow_pass`]): each element's output, losses
+//! 3. **Flow and losses, bottom-up** (`flow_pass`): each element's output, losses
 //!    `a·P_rated + b·P + c·P²/P_rated` and input, carried to its source. The same pass serves
 //!    the battery check (read-only) and the tick itself.
 //! 4. **Effects** of the flow, in the same bottom-up order: books, battery charge and discharge
-//!    ([`ups::ups_flow`]), generator shares, and protection — breakers trip in
-//!    [`breaker::protect_distribution`], UPS overload goes to static bypass in
-//!    [`ups::ups_overload`], an overloaded generator bus collapses in
-//!    [`generator::bus_overload`].
+//!    (`ups::ups_battery_flow`), generator shares, and protection — breakers trip in
+//!    [`breaker::protect`], UPS overload goes to static bypass in `ups::ups_overload`, an
+//!    overloaded generator bus collapses in `generator::bus_overload`.
 
 use super::*;
 
@@ -213,7 +212,7 @@ fn grid_capacity_check(f: &mut UtilityFeed, id: &str, out_kw: f64, t: f64, log: 
 
 /// Sets each node's `energized` flag top-down (and `energized` by slot). A UPS starts from
 /// its state before this tick (`before`) and takes its state for the tick from
-/// [`ups_next_state`]; one whose battery is `barred` carries nothing from it this tick: on
+/// [`ups::ups_next_state`]; one whose battery is `barred` carries nothing from it this tick: on
 /// battery its output is lost, on input during walk-in the input takes the whole load.
 pub(crate) fn energize(
     topo: &PowerTopology,

@@ -1,26 +1,26 @@
-//! Diesel generator sets and their paralleled bus (physics §4.3–4.4, §5.1).
+//! Diesel generator sets and their paralleled bus (docs/physics.md §4.3–4.4, §5.1).
 //!
 //! - Fuel by the Willans line `F = a·P_rated + b·P` (L/h); default a = 0.017 L/h per kW,
 //!   b = 0.255 L/kWh, so a 2 MW set burns 162 / 290 / 417 / 544 L/h at 25 / 50 / 75 / 100 %.
-//! - Output derates above a reference ambient (QSK23: 20 % per 10 K, physics §4.3).
+//! - Output derates above a reference ambient (QSK23: 20 % per 10 K, docs/physics.md §4.3).
 //! - Start: signal → ready after the start delay (NFPA 110 Type 10: 10 s) or a failed start,
 //!   drawn once per attempt from the run's seeded stream.
 //! - The bus accepts load in steps: a step of at most `load_step_pct` of the online rating
 //!   every `load_step_interval` (ISO 8528-5 transient classes); loads wait on battery or stay
 //!   off until admitted.
 //! - Sustained overload collapses the bus (under-frequency): allowed `10 s · 0.1/(x − 1)` at
-//!   load fraction x > 1 [U], i.e. 10 s at 110 %, 1 s at 200 %.
-//! - Running below 30 % load risks wet stacking (NFPA 110 monthly test ≥ 30 %, physics §5.1):
+//!   load fraction x > 1 \[U\], i.e. 10 s at 110 %, 1 s at 200 %.
+//! - Running below 30 % load risks wet stacking (NFPA 110 monthly test ≥ 30 %, docs/physics.md §5.1):
 //!   a warning after [`WET_STACKING_WARN_S`] of light running.
 
 use serde::{Deserialize, Serialize};
 
 use super::*;
-/// Load fraction below which a running set wet-stacks (physics §5.1 [S]).
+/// Load fraction below which a running set wet-stacks (docs/physics.md §5.1 \[S\]).
 pub const WET_STACKING_FRACTION: f64 = 0.30;
-/// Light running time before a wet-stacking warning, s [U].
+/// Light running time before a wet-stacking warning, s \[U\].
 pub const WET_STACKING_WARN_S: f64 = 1_800.0;
-/// Overload time scale: seconds allowed at 110 % (x − 1 = 0.1) [U].
+/// Overload time scale: seconds allowed at 110 % (x − 1 = 0.1) \[U\].
 pub const BUS_OVERLOAD_S_AT_110: f64 = 10.0;
 
 /// Fuel burn of a set rated `rated_kw` delivering `output_kw`, L/h (Willans line).
@@ -77,7 +77,7 @@ impl GenFailure {
     }
 }
 
-/// Willans-line fuel curve: `F = a·P_rated + b·P` (physics §5.1).
+/// Willans-line fuel curve: `F = a·P_rated + b·P` (docs/physics.md §5.1).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FuelCurve {
@@ -284,7 +284,7 @@ pub(crate) fn share_bus_load(b: &GeneratorBus, out_kw: f64, gens: &mut Query<&mu
     }
 }
 
-/// Generator bus overload (physics §4.3): above its online capacity the bus integrates
+/// Generator bus overload (docs/physics.md §4.3): above its online capacity the bus integrates
 /// `dt / t_allowed(x)` ([`bus_overload_allowed_s`]) and collapses in under-frequency when the
 /// integral reaches 1, tripping every running set.
 pub(crate) fn bus_overload(
@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn two_mw_set_burns_the_reference_fuel_curve() {
-        // physics §5.1: 162 / 290 / 417 / 544 L/h at 25 / 50 / 75 / 100 % of 2 MW.
+        // docs/physics.md §5.1: 162 / 290 / 417 / 544 L/h at 25 / 50 / 75 / 100 % of 2 MW.
         let c = FuelCurve::default();
         for (frac, expect) in [(0.25, 162.0), (0.5, 290.0), (0.75, 417.0), (1.0, 544.0)] {
             let f = fuel_l_per_h(&c, 2000.0, frac * 2000.0);

@@ -1,18 +1,18 @@
 //! The electrical chain: utility → transformer → switchboard/ATS → UPS → PDU/busway → rack,
 //! generators on the emergency side. See [`PowerPlugin`].
 //!
-//! Each tick (physics §4):
+//! Each tick (docs/physics.md §4):
 //!
 //! 1. **Control** ([`SimStep::Control`]): ATS state machines in [`ats`] (sense delay,
 //!    transfer, retransfer timer); generator start/stop and the bus's step-wise load
 //!    acceptance in [`generator`].
 //! 2. **Flow** ([`SimStep::Electrical`], [`flow`]): energisation top-down (a UPS output stays
 //!    live on battery, [`ups`]), then one bottom-up flow pass: rack demand over live A/B feeds
-//!    (2N load transfer), each stage's losses `a·P_rated + b·P + c·P²/P_rated` (physics §4.1),
+//!    (2N load transfer), each stage's losses `a·P_rated + b·P + c·P²/P_rated` (docs/physics.md §4.1),
 //!    batteries discharging or recharging.
 //! 3. **Protection**, on the flows just computed: breakers integrate their thermal memory and
-//!    **trip** in [`breaker::protect`]; UPS overload integrals ([`ups::ups_overload`]); generator
-//!    bus overload ([`generator::bus_overload`]). A trip takes effect from the next tick:
+//!    **trip** in [`breaker::protect`]; UPS overload integrals (`ups::ups_overload`); generator
+//!    bus overload (`generator::bus_overload`). A trip takes effect from the next tick:
 //!    everything downstream loses power (GPUs off, heat gone).
 //!
 //! Scripted faults and repairs arrive through [`actions`].
@@ -126,7 +126,7 @@ pub struct UtilityFeed {
     pub over_capacity: bool,
 }
 
-/// An MV/LV transformer (physics §4.1).
+/// An MV/LV transformer (docs/physics.md §4.1).
 #[derive(Component, Clone, Debug)]
 pub struct Transformer {
     /// Rating, kVA.
@@ -166,7 +166,7 @@ pub struct Distribution {
     pub current_a: f64,
 }
 
-/// Default loss model of a distribution kind (physics §4.1 [U]).
+/// Default loss model of a distribution kind (docs/physics.md §4.1 \[U\]).
 pub fn distribution_losses(kind: DistributionKind) -> LossModel {
     match kind {
         DistributionKind::Pdu => LossModel { a: 0.015, b: 0.0, c: 0.015 },
@@ -268,7 +268,7 @@ impl PowerSteadiness<'_, '_> {
     /// on battery, walking in or overloaded, a load waits for the sequencer, or a breaker
     /// carries more than its rating (or is still hot from doing so). A site running steadily
     /// on its generators is steady: fuel burns linearly in time. A breaker at or below In never trips (IEC 60947-2 conventional
-    /// non-tripping current ≥ 1.05 In, physics §4.6), and its thermal state follows the exact
+    /// non-tripping current ≥ 1.05 In, docs/physics.md §4.6), and its thermal state follows the exact
     /// exponential, so a steady one is exact at any tick.
     pub fn unsteady(&self) -> Option<&'static str> {
         // A lost feed is a transient until every board it fed has settled: on the generators,
@@ -344,7 +344,7 @@ pub struct PowerBooks {
     pub racks_unpowered: u32,
     /// Battery energy missing in a tick where a battery ran empty mid-tick, kW equivalent;
     /// counted as a book error. Stays zero: energisation checks every discharging battery
-    /// against the load it actually carries in the tick (see [`power_flow`]).
+    /// against the load it actually carries in the tick (see `flow::power_flow`).
     pub battery_shortfall_kw: f64,
 }
 

@@ -1,10 +1,10 @@
-//! UPS systems and their batteries (physics §4.1–4.2).
+//! UPS systems and their batteries (docs/physics.md §4.1–4.2).
 //!
 //! Losses: `P_loss = a·P_rated + b·P + c·P²/P_rated` (Schneider WP113 shape), default
 //! double conversion a = 1 %, b = 2 %, c = 1 % (95.7 % at 50 % load), eco mode
-//! a = 0.5 %, b = 0.5 %, c = 0.2 % (≈ 98.8 %, physics §4.1: 98–99 %).
+//! a = 0.5 %, b = 0.5 %, c = 0.2 % (≈ 98.8 %, docs/physics.md §4.1: 98–99 %).
 //!
-//! Battery with Peukert-style high-rate derating (physics §4.2). Nameplate energy `E` holds at
+//! Battery with Peukert-style high-rate derating (docs/physics.md §4.2). Nameplate energy `E` holds at
 //! the 20-hour rate `P_ref = E/20 h`; at DC power `P` the chemical energy drains at
 //!
 //! ```text
@@ -12,12 +12,12 @@
 //! ```
 //!
 //! so runtime at load fraction x scales as `x^(−k)` and a 5-minute VRLA discharge delivers
-//! ≈ 50 % of nameplate (physics §4.2: 50–60 %). The user gives the data-sheet autonomy `t_r` at
+//! ≈ 50 % of nameplate (docs/physics.md §4.2: 50–60 %). The user gives the data-sheet autonomy `t_r` at
 //! rated load; the nameplate follows as `E = P_r · (t_r · (20 h)^(k−1))^(1/k)`.
 //! Recharge is limited to a share of the UPS rating, tapers linearly above 90 % state of
 //! charge (constant-voltage phase) and stores `η_charge` of what it draws.
 //!
-//! Overload (physics §4.2): 110 % for 10 min, 125 % and 150 % for 1 min, more than 150 %
+//! Overload (docs/physics.md §4.2): 110 % for 10 min, 125 % and 150 % for 1 min, more than 150 %
 //! at once; an overload integral `Σ dt / t_allowed(x)` reaching 1 sends the load to static
 //! bypass (if the input is live) or drops it.
 
@@ -26,21 +26,21 @@ use serde::{Deserialize, Serialize};
 use super::*;
 /// Reference discharge time at which battery nameplate energy holds (Peukert), h.
 pub const PEUKERT_REFERENCE_H: f64 = 20.0;
-/// Peukert exponent of VRLA batteries (physics §4.2: 1.1–1.3 [U]).
+/// Peukert exponent of VRLA batteries (docs/physics.md §4.2: 1.1–1.3 \[U\]).
 pub const PEUKERT_K_VRLA: f64 = 1.15;
-/// Peukert exponent of Li-ion batteries (physics §4.2: 1.02–1.05 [U]).
+/// Peukert exponent of Li-ion batteries (docs/physics.md §4.2: 1.02–1.05 \[U\]).
 pub const PEUKERT_K_LIION: f64 = 1.03;
 /// Charge efficiency of VRLA batteries [U: ~85 % typical].
 pub const CHARGE_EFF_VRLA: f64 = 0.85;
 /// Charge efficiency of Li-ion batteries [U: ~95 % typical].
 pub const CHARGE_EFF_LIION: f64 = 0.95;
-/// State of charge above which recharge tapers (CV phase) [U].
+/// State of charge above which recharge tapers (CV phase) \[U\].
 pub const TAPER_SOC: f64 = 0.9;
-/// Overload allowances: (load fraction, allowed seconds), physics §4.2 [U typical vendor].
+/// Overload allowances: (load fraction, allowed seconds), docs/physics.md §4.2 [U typical vendor].
 pub const OVERLOAD_TABLE: [(f64, f64); 3] = [(1.10, 600.0), (1.25, 60.0), (1.50, 60.0)];
-/// Seconds below 100 % load before a UPS on overload bypass returns to its inverter [U].
+/// Seconds below 100 % load before a UPS on overload bypass returns to its inverter \[U\].
 pub const BYPASS_RETURN_S: f64 = 10.0;
-/// Overload integral recovery time when not overloaded, s [U].
+/// Overload integral recovery time when not overloaded, s \[U\].
 pub const OVERLOAD_RECOVERY_S: f64 = 600.0;
 
 /// Loss model `a·P_rated + b·P + c·P²/P_rated` with fractions (not %).
@@ -60,9 +60,9 @@ impl LossModel {
         Self { a: l.no_load_pct / 100.0, b: l.proportional_pct / 100.0, c: l.square_pct / 100.0 }
     }
 
-    /// Double-conversion UPS default (physics §4.1 [U coefficients]).
+    /// Double-conversion UPS default (docs/physics.md §4.1 [U coefficients]).
     pub const DOUBLE_CONVERSION: LossModel = LossModel { a: 0.01, b: 0.02, c: 0.01 };
-    /// Eco-mode UPS default (physics §4.1: 98–99 % [S]).
+    /// Eco-mode UPS default (docs/physics.md §4.1: 98–99 % \[S\]).
     pub const ECO: LossModel = LossModel { a: 0.005, b: 0.005, c: 0.002 };
 
     /// Loss at output `p_kw` of an element rated `rated_kw`, kW (energised elements only).
@@ -212,7 +212,7 @@ pub fn ups_losses(mode: UpsMode, custom: Option<&LossCoefficients>) -> LossModel
     }
 }
 
-/// UPS operating mode (physics §4.1).
+/// UPS operating mode (docs/physics.md §4.1).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum UpsMode {
     /// Double conversion: load always on the inverter.
@@ -222,7 +222,7 @@ pub enum UpsMode {
     Eco,
 }
 
-/// Battery chemistry (sets the Peukert exponent, physics §4.2).
+/// Battery chemistry (sets the Peukert exponent, docs/physics.md §4.2).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub enum Chemistry {
     /// Valve-regulated lead-acid (Peukert k ≈ 1.1–1.3).
@@ -244,7 +244,7 @@ pub struct BatteryParams {
     /// Peukert exponent (default from chemistry: VRLA 1.15, Li-ion 1.03).
     #[serde(default)]
     pub peukert_k: Option<f64>,
-    /// Maximum recharge power, % of UPS rating (physics §4.2: 10–20 %).
+    /// Maximum recharge power, % of UPS rating (docs/physics.md §4.2: 10–20 %).
     #[serde(default = "defaults::recharge_pct")]
     pub recharge_pct: f64,
     /// Initial state of charge, %.
@@ -252,7 +252,7 @@ pub struct BatteryParams {
     pub initial_soc_pct: f64,
 }
 
-/// Loss model `P_loss = a·P_rated + b·P + c·P²/P_rated` (physics §4.1), coefficients in %.
+/// Loss model `P_loss = a·P_rated + b·P + c·P²/P_rated` (docs/physics.md §4.1), coefficients in %.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LossCoefficients {
@@ -270,7 +270,7 @@ pub(crate) mod defaults {
         100.0
     }
     pub(crate) fn recharge_pct() -> f64 {
-        15.0 // physics §4.2: 10–20 % of rating [U]
+        15.0 // docs/physics.md §4.2: 10–20 % of rating [U]
     }
 }
 
@@ -439,7 +439,7 @@ pub(crate) fn ups_battery_flow(u: &mut Ups, out: f64, dt: f64, books: &mut Power
     }
 }
 
-/// UPS overload protection (physics §4.2): the overload integral `Σ dt / t_allowed(P/P_rated)`
+/// UPS overload protection (docs/physics.md §4.2): the overload integral `Σ dt / t_allowed(P/P_rated)`
 /// (110 % for 10 min, 125 % for 1 min, 150 % for 1 min, see [`overload_allowed_s`]) sends the
 /// load to static bypass when it reaches 1; it returns from bypass after
 /// [`BYPASS_RETURN_S`] at or below rating, and the integral decays over
@@ -487,7 +487,7 @@ mod tests {
 
     #[test]
     fn double_conversion_efficiency_matches_the_reference_curve() {
-        // physics §4.1: 89 % @10 %, 94 % @25 %, 95.7 % @50 %, 96.1 % @75 %, 96.2 % @100 %.
+        // docs/physics.md §4.1: 89 % @10 %, 94 % @25 %, 95.7 % @50 %, 96.1 % @75 %, 96.2 % @100 %.
         let m = LossModel::DOUBLE_CONVERSION;
         for (load, eta) in [(0.10, 0.89), (0.25, 0.94), (0.50, 0.957), (0.75, 0.961), (1.0, 0.962)] {
             let e = m.efficiency(load * 1000.0, 1000.0);
@@ -510,7 +510,7 @@ mod tests {
         let b = Battery::from_spec(&spec(Chemistry::Vrla, 5.0), 1000.0, 1000.0);
         let ratio = b.runtime_s(500.0) / b.runtime_s(1000.0);
         assert!((ratio - 2.0_f64.powf(PEUKERT_K_VRLA)).abs() < 1e-9, "{ratio}");
-        // A 5-minute VRLA discharge delivers 50–60 % of nameplate (physics §4.2).
+        // A 5-minute VRLA discharge delivers 50–60 % of nameplate (docs/physics.md §4.2).
         let delivered = 1000.0 * 5.0 / 60.0 / b.capacity_kwh;
         assert!((0.45..=0.60).contains(&delivered), "{delivered}");
     }

@@ -51,7 +51,7 @@ pub struct BuildOptions {
 }
 
 /// Dry-air density at the design condition of air units (20 °C, 8 g/kg) and site pressure,
-/// kg/m³ (physics §2.1: ≈ 1.20 at sea level).
+/// kg/m³ (docs/physics.md §2.1: ≈ 1.20 at sea level).
 pub fn design_air_density(p_pa: f64) -> f64 {
     const W: f64 = 0.008;
     psychro::moist_air_density_kg_per_m3(20.0, W, p_pa) / (1.0 + W)

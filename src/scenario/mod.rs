@@ -167,9 +167,9 @@ pub struct SiteSpec {
 pub struct GridSpec {
     /// Contracted import capacity, kW (exceeding it raises an alarm).
     pub capacity_kw: f64,
-    /// Carbon intensity of grid electricity, gCO2e/kWh (physics §6.1: FR 30, DE 350, PL 650).
+    /// Carbon intensity of grid electricity, gCO2e/kWh (docs/physics.md §6.1: FR 30, DE 350, PL 650).
     pub carbon_g_per_kwh: f64,
-    /// Electricity price, €/MWh (physics §6.2).
+    /// Electricity price, €/MWh (docs/physics.md §6.2).
     pub price_eur_per_mwh: f64,
 }
 
@@ -217,7 +217,7 @@ pub enum WeatherSpec {
     },
 }
 
-/// The electrical plant, from utility feeds down to rack feeds (physics §4).
+/// The electrical plant, from utility feeds down to rack feeds (docs/physics.md §4).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PowerSpec {
@@ -252,7 +252,7 @@ pub struct UtilitySpec {
     pub capacity_kw: f64,
 }
 
-/// An MV/LV transformer: no-load and load losses (physics §4.1, EU Ecodesign Tier 2 shape).
+/// An MV/LV transformer: no-load and load losses (docs/physics.md §4.1, EU Ecodesign Tier 2 shape).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransformerSpec {
@@ -279,7 +279,7 @@ pub struct TransformerSpec {
     pub power_factor: f64,
 }
 
-/// A diesel generator set (physics §4.3–4.4, §5.1).
+/// A diesel generator set (docs/physics.md §4.3–4.4, §5.1).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratorSpec {
@@ -341,7 +341,7 @@ pub struct GeneratorGroupSpec {
     pub cooldown: SimDuration,
 }
 
-/// An automatic transfer switch's timers (physics §4.3).
+/// An automatic transfer switch's timers (docs/physics.md §4.3).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AtsSpec {
@@ -381,7 +381,7 @@ pub struct SwitchboardSpec {
     pub ats: AtsSpec,
 }
 
-/// A UPS system (physics §4.1–4.2).
+/// A UPS system (docs/physics.md §4.1–4.2).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpsSpec {
@@ -416,7 +416,7 @@ pub struct UpsSpec {
     pub walk_in: SimDuration,
 }
 
-/// A breaker (physics §4.6).
+/// A breaker (docs/physics.md §4.6).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerSpec {
@@ -467,7 +467,7 @@ pub struct DistributionSpec {
     pub losses: Option<LossCoefficients>,
 }
 
-/// A diesel tank (physics §5.3).
+/// A diesel tank (docs/physics.md §5.3).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TankSpec {
@@ -487,7 +487,7 @@ pub struct TankSpec {
     /// Initial level, L (default full).
     #[serde(default)]
     pub level_l: Option<f64>,
-    /// Usable share of the geometric volume (physics §5.3: 90–95 %).
+    /// Usable share of the geometric volume (docs/physics.md §5.3: 90–95 %).
     #[serde(default = "defaults::usable_fraction")]
     pub usable_fraction: f64,
     /// Bulk tank that refills this day tank.
@@ -532,7 +532,7 @@ pub struct FuelSpec {
     pub auto_order: Option<AutoOrderSpec>,
 }
 
-/// A chilled-water plant serving CRAH coils (physics §2.3).
+/// A chilled-water plant serving CRAH coils (docs/physics.md §2.3).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChillerPlantSpec {
@@ -561,12 +561,12 @@ pub struct ChillerPlantSpec {
     /// Chilled and condenser water pumps at full flow, kW.
     #[serde(default)]
     pub pump_kw: f64,
-    /// Time for a chiller to restart after its power returns (physics §4.3: 2–5 min).
+    /// Time for a chiller to restart after its power returns (docs/physics.md §4.3: 2–5 min).
     #[serde(default = "defaults::chiller_restart")]
     pub restart_delay: SimDuration,
 }
 
-/// A direct-to-chip liquid loop: CDUs, technology cooling system and facility water (physics §7).
+/// A direct-to-chip liquid loop: CDUs, technology cooling system and facility water (docs/physics.md §7).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiquidLoopSpec {
@@ -629,10 +629,10 @@ pub struct HallSpec {
     pub containment: Containment,
     /// Design cooling capacity declared by the planner, kW.
     pub design_cooling_kw: f64,
-    /// Heat capacity of structure, raised floor and equipment (default 5 × the air's, physics §2.5), kJ/K.
+    /// Heat capacity of structure, raised floor and equipment (default 5 × the air's, docs/physics.md §2.5), kJ/K.
     #[serde(default)]
     pub thermal_mass_kj_per_k: Option<f64>,
-    /// Air-to-mass conductance (default 60 W/K per m² of floor, physics §2.5), kW/K.
+    /// Air-to-mass conductance (default 60 W/K per m² of floor, docs/physics.md §2.5), kW/K.
     #[serde(default)]
     pub mass_ua_kw_per_k: Option<f64>,
     /// Liquid loop serving direct-liquid racks in this hall.
@@ -679,7 +679,7 @@ pub struct TrimSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum CoolingUnitSpec {
-    /// Computer-room air handler on chilled water (physics §2.3).
+    /// Computer-room air handler on chilled water (docs/physics.md §2.3).
     Crah {
         /// Unique id (`{n}` expands with `each`).
         id: String,
@@ -737,7 +737,7 @@ pub enum CoolingUnitSpec {
         #[serde(default = "defaults::constant_fans")]
         fan_control: FanControl,
     },
-    /// Evaporative (adiabatic) free-cooling air handler (physics §3.2–3.4).
+    /// Evaporative (adiabatic) free-cooling air handler (docs/physics.md §3.2–3.4).
     EvaporativeAhu {
         /// Unique id.
         id: String,
@@ -808,40 +808,40 @@ pub mod defaults {
     use crate::units::SimDuration;
 
     pub(crate) fn tx_no_load_pct() -> f64 {
-        0.07 // physics §4.1: P0 ≈ 693 W for 1000 kVA (Ecodesign Tier 2 shape) [U]
+        0.07 // docs/physics.md §4.1: P0 ≈ 693 W for 1000 kVA (Ecodesign Tier 2 shape) [U]
     }
     pub(crate) fn tx_load_pct() -> f64 {
-        0.76 // physics §4.1: Pk ≈ 7.6 kW at rated for 1000 kVA [U]
+        0.76 // docs/physics.md §4.1: Pk ≈ 7.6 kW at rated for 1000 kVA [U]
     }
     pub(crate) fn power_factor() -> f64 {
         0.95 // IT loads behind PFC power supplies [U]
     }
     pub(crate) fn voltage_v() -> f64 {
-        400.0 // EU low-voltage distribution, physics §4.7
+        400.0 // EU low-voltage distribution, docs/physics.md §4.7
     }
     pub(crate) fn gen_start() -> SimDuration {
-        SimDuration::from_secs(10) // NFPA 110 Type 10, physics §4.3 [V]
+        SimDuration::from_secs(10) // NFPA 110 Type 10, docs/physics.md §4.3 [V]
     }
     pub(crate) fn gen_derate_above_c() -> f64 {
         40.0 // typical data-centre genset reference ambient [U]
     }
     pub(crate) fn gen_derate_pct_per_k() -> f64 {
-        2.0 // physics §4.3: QSK23 20 % per 10 °C beyond reference [V]
+        2.0 // docs/physics.md §4.3: QSK23 20 % per 10 °C beyond reference [V]
     }
     pub(crate) fn gen_step_pct() -> f64 {
-        50.0 // physics §4.3: ISO 8528-5 example steps 0→50→80→100 % [S]
+        50.0 // docs/physics.md §4.3: ISO 8528-5 example steps 0→50→80→100 % [S]
     }
     pub(crate) fn gen_step_interval() -> SimDuration {
-        SimDuration::from_secs(5) // physics §4.3: G2 recovery < 5 s [S]
+        SimDuration::from_secs(5) // docs/physics.md §4.3: G2 recovery < 5 s [S]
     }
     pub(crate) fn gen_cooldown() -> SimDuration {
         SimDuration::from_secs(300) // [U] typical unloaded cool-down run
     }
     pub(crate) fn ats_sense() -> SimDuration {
-        SimDuration::from_secs(2) // physics §4.3: utility-loss confirm 0.5–3 s [U]
+        SimDuration::from_secs(2) // docs/physics.md §4.3: utility-loss confirm 0.5–3 s [U]
     }
     pub(crate) fn ats_retransfer() -> SimDuration {
-        SimDuration::from_secs(600) // physics §4.3: 5–30 min stable timer [U]
+        SimDuration::from_secs(600) // docs/physics.md §4.3: 5–30 min stable timer [U]
     }
     pub(crate) fn one_u32() -> u32 {
         1
@@ -850,7 +850,7 @@ pub mod defaults {
         SimDuration::from_secs(10) // [U] rectifier walk-in 5–20 s
     }
     pub(crate) fn usable_fraction() -> f64 {
-        0.95 // physics §5.3: 90–95 % [U]
+        0.95 // docs/physics.md §5.3: 90–95 % [U]
     }
     pub(crate) fn transfer_pump_l_per_h() -> f64 {
         3_000.0 // [U] day-tank transfer pump
@@ -865,19 +865,19 @@ pub mod defaults {
         25.0 // [U] lift at which chiller/DX COP is typically rated
     }
     pub(crate) fn chw_c() -> f64 {
-        12.0 // physics §2.3: optimised ≥ 10 °C [S]
+        12.0 // docs/physics.md §2.3: optimised ≥ 10 °C [S]
     }
     pub(crate) fn chiller_restart() -> SimDuration {
-        SimDuration::from_secs(180) // physics §2.5: 2–3 min typical [S]
+        SimDuration::from_secs(180) // docs/physics.md §2.5: 2–3 min typical [S]
     }
     pub(crate) fn cdu_approach() -> f64 {
-        3.0 // physics §7.1: 2–5 K [U]
+        3.0 // docs/physics.md §7.1: 2–5 K [U]
     }
     pub(crate) fn tcs_supply() -> f64 {
-        30.0 // physics §7.1: TCS ~25 °C in … 45 °C out [S]
+        30.0 // docs/physics.md §7.1: TCS ~25 °C in … 45 °C out [S]
     }
     pub(crate) fn dlc_flow() -> f64 {
-        1.5 // physics §7.1: OCP 1.5 L/min/kW [S]
+        1.5 // docs/physics.md §7.1: OCP 1.5 L/min/kW [S]
     }
     pub(crate) fn loop_volume() -> f64 {
         2.0 // [U] TCS coolant volume of a row-scale loop
@@ -886,24 +886,24 @@ pub mod defaults {
         "default".to_owned()
     }
     pub(crate) fn supply_c() -> f64 {
-        22.0 // mid ASHRAE recommended band 18–27 °C, physics §2.2
+        22.0 // mid ASHRAE recommended band 18–27 °C, docs/physics.md §2.2
     }
     pub(crate) fn constant_fans() -> super::FanControl {
         super::FanControl::Constant
     }
     pub(crate) fn dx_cop() -> f64 {
-        3.5 // physics §2.3: air-cooled 2.9–3.3, water-cooled 5.9–7 [S]
+        3.5 // docs/physics.md §2.3: air-cooled 2.9–3.3, water-cooled 5.9–7 [S]
     }
     pub(crate) fn dec_eff() -> f64 {
-        0.85 // physics §3.2 / §8: DEC 0.75–0.95 [S]
+        0.85 // docs/physics.md §3.2 / §8: DEC 0.75–0.95 [S]
     }
     pub(crate) fn iec_eff() -> f64 {
-        0.7 // physics §3.2: IEC 0.6–0.8 [U]
+        0.7 // docs/physics.md §3.2: IEC 0.6–0.8 [U]
     }
     pub(crate) fn max_dew_point() -> f64 {
-        17.0 // physics §2.2: A1 allowable dew point ≤ 17 °C [U]
+        17.0 // docs/physics.md §2.2: A1 allowable dew point ≤ 17 °C [U]
     }
     pub(crate) fn max_rh() -> f64 {
-        80.0 // physics §2.2: A1 allowable 8–80 % RH [U]
+        80.0 // docs/physics.md §2.2: A1 allowable 8–80 % RH [U]
     }
 }

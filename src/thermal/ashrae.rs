@@ -1,4 +1,4 @@
-//! ASHRAE TC 9.9 thermal envelopes for air-cooled IT inlets (physics §2.2).
+//! ASHRAE TC 9.9 thermal envelopes for air-cooled IT inlets (docs/physics.md §2.2).
 //!
 //! | class | dry bulb | humidity |
 //! |---|---|---|
@@ -9,7 +9,7 @@
 //! | A4 allowable | 5–45 °C | RH 8–90 %, dew point ≤ 24 °C |
 //! | H1 (5th ed.) | recommended 18–22 °C, allowable 5–25 °C | dew point ≤ 18 °C |
 //!
-//! Temperature limits are [V]; humidity limits [U] (recalled, physics §9 item 3). A state's
+//! Temperature limits are \[V\]; humidity limits \[U\] (recalled, docs/physics.md §9 item 3). A state's
 //! band is the tightest envelope that contains it; "beyond A4" is exceedance.
 
 use serde::Serialize;

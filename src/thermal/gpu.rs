@@ -1,4 +1,4 @@
-//! GPU die temperature and thermal protection (physics §1.4).
+//! GPU die temperature and thermal protection (docs/physics.md §1.4).
 //!
 //! Each GPU is an RC node fed by its sink (inlet air, or coolant on a cold plate):
 //!
@@ -26,13 +26,13 @@ use crate::catalog::GpuModel;
 use crate::load::{GpuBank, GpuState};
 
 /// Software-throttle slope: power-cap reduction per K above the throttle temperature
-/// (physics §1.4: k ≈ 0.1 /K [U]).
+/// (docs/physics.md §1.4: k ≈ 0.1 /K \[U\]).
 pub const THROTTLE_SLOPE_PER_K: f64 = 0.1;
-/// Power cap in hardware slowdown as a fraction of TDP (physics §1.4: 0.35–0.5 [U]).
+/// Power cap in hardware slowdown as a fraction of TDP (docs/physics.md §1.4: 0.35–0.5 \[U\]).
 pub const SLOWDOWN_CAP_FRACTION: f64 = 0.4;
-/// Hysteresis before hardware slowdown releases, K [U].
+/// Hysteresis before hardware slowdown releases, K \[U\].
 pub const SLOWDOWN_HYSTERESIS_K: f64 = 2.0;
-/// Half-width of the per-GPU thermal-resistance spread (TIM, airflow position) [U].
+/// Half-width of the per-GPU thermal-resistance spread (TIM, airflow position) \[U\].
 pub const R_SPREAD: f64 = 0.05;
 
 /// SIMD lanes of [`step_dies`] (8 × f32: one AVX register, two SSE or NEON ones).

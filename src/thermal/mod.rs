@@ -1,19 +1,19 @@
 //! Heat: GPU dies, rack heat split, hall air and mass, rack inlet temperatures, ASHRAE
 //! envelopes, GPU throttling. See [`ThermalPlugin`].
 //!
-//! - [`gpu`]: die RC nodes and the throttle / slowdown / shutdown law (physics §1.4).
-//! - Rack heat (physics §1.5): with a facility liquid loop, `f_liq·P` goes to liquid and the
+//! - [`gpu`]: die RC nodes and the throttle / slowdown / shutdown law (docs/physics.md §1.4).
+//! - Rack heat (docs/physics.md §1.5): with a facility liquid loop, `f_liq·P` goes to liquid and the
 //!   rest to air; without one (or with the loop failed) all heat goes to air through the
 //!   rack's liquid-to-air exchanger. GPU storage `C·ΔT` is booked, so energy closes.
 //! - Rack airflow `ṁ = s·ṁ_max` follows the server fans (speed `s` from inlet temperature);
-//!   `ṁ_max` gives the design ΔT at minimum speed (physics §2.1).
-//! - [`network`]: room, mass and cold-aisle nodes of each hall, implicit (physics §2.5).
+//!   `ṁ_max` gives the design ΔT at minimum speed (docs/physics.md §2.1).
+//! - [`network`]: room, mass and cold-aisle nodes of each hall, implicit (docs/physics.md §2.5).
 //! - Rack inlets: `T_in = (1−ρ)·T_cold + ρ·T_hot`, `ρ` the rack's recirculation share (larger at
 //!   row ends, cut by containment) — the structured recirculation matrix of each row.
 //! - Starved rows (drawing more than their tiles supply) make up the deficit through their
 //!   cold aisle, from the room air and, in the share [`starved_row_exhaust_share`], their own
 //!   exhaust: the aisle, room and mass capacities set how fast their inlets warm.
-//! - [`ashrae`]: time per rack in each envelope (physics §2.2).
+//! - [`ashrae`]: time per rack in each envelope (docs/physics.md §2.2).
 
 use serde::{Deserialize, Serialize};
 pub mod ashrae;
@@ -32,7 +32,7 @@ use network::{Affine, HallNetwork, NetRow, NetUnit};
 
 /// Rack width, m (standard 600 mm cabinet).
 pub const RACK_WIDTH_M: f64 = 0.6;
-/// Rack depth, m (1200 mm, physics §2.4).
+/// Rack depth, m (1200 mm, docs/physics.md §2.4).
 pub const RACK_DEPTH_M: f64 = 1.2;
 /// Rack height, m (42–48 U).
 pub const RACK_HEIGHT_M: f64 = 2.2;
@@ -40,13 +40,13 @@ pub const RACK_HEIGHT_M: f64 = 2.2;
 pub const COLD_AISLE_WIDTH_M: f64 = 1.2;
 /// Row pitch: rack depth plus half a cold and half a hot aisle, m.
 pub const ROW_PITCH_M: f64 = RACK_DEPTH_M + COLD_AISLE_WIDTH_M;
-/// Mass-node heat capacity as a multiple of the hall air's (physics §2.5: C_s ≈ 3–8 × C_a).
+/// Mass-node heat capacity as a multiple of the hall air's (docs/physics.md §2.5: C_s ≈ 3–8 × C_a).
 pub const MASS_TO_AIR_CAPACITY: f64 = 5.0;
-/// Air-to-mass conductance per m² of floor, W/(K·m²) (physics §2.5: 60 kW/K for 1000 m²).
+/// Air-to-mass conductance per m² of floor, W/(K·m²) (docs/physics.md §2.5: 60 kW/K for 1000 m²).
 pub const MASS_UA_W_PER_K_M2: f64 = 60.0;
 
 /// Recirculation share of a rack's inlet air taken from its row's exhaust `(interior, row end)`
-/// by containment. [U] engineering values: open aisles in legacy rooms show supply heat
+/// by containment. \[U\] engineering values: open aisles in legacy rooms show supply heat
 /// indices of 0.2–0.4, containment cuts recirculation to a few percent.
 pub fn recirculation_share(containment: Containment, row_end: bool) -> f64 {
     let (interior, end) = match containment {
@@ -67,16 +67,16 @@ pub fn recirculation_share(containment: Containment, row_end: bool) -> f64 {
 /// air is taken to carry exhaust in the same proportion, the row's flow-weighted
 /// `ρ̄ = Σṁ_i·ρ_i / Σṁ_i` (open aisles ≈ 0.1, contained ≤ 0.04) [U, as `ρ_i`]. Both parts mix
 /// into the cold-aisle node before reaching the inlets ([`network`]), so the inlets follow
-/// the aisle, then the room and mass nodes, which warm over minutes (physics §2.5: the
+/// the aisle, then the room and mass nodes, which warm over minutes (docs/physics.md §2.5: the
 /// two-node room model), instead of jumping in one tick. With containment the room node is
 /// the hot side (the contained hot aisle, or the hall outside a contained cold aisle), so
 /// the make-up air is exhaust already.
 ///
-/// This replaces fixed shares [U] (0.5 open, 0.3 contained) taken straight into the inlets:
+/// This replaces fixed shares \[U\] (0.5 open, 0.3 contained) taken straight into the inlets:
 /// when an open legacy hall lost its units they put every inlet about one rack ΔT above the
 /// room air within the first tick (22.5 → 35.6 °C at any density), where the published
-/// rates call for minutes (physics §2.5: 1–3 K/min in legacy halls at 0.5–1 kW/m² [U];
-/// Opengate study [S]: about 3 min to thermal shutdown at 5 kW per cabinet, under a minute
+/// rates call for minutes (docs/physics.md §2.5: 1–3 K/min in legacy halls at 0.5–1 kW/m² \[U\];
+/// Opengate study \[S\]: about 3 min to thermal shutdown at 5 kW per cabinet, under a minute
 /// only at 10 kW and more).
 pub fn starved_row_exhaust_share(sums: &network::RowSums) -> f64 {
     sums.mean_recirculation()
@@ -290,7 +290,7 @@ pub struct ThermalBooks {
 
 /// Margin below the throttle temperature within which a die counts as close to throttling,
 /// K: the adaptive step holds its shortest tick there so the throttle onset is timed to the
-/// tick. A die at TDP moves ~0.5 K/s at most (physics §1.4: τ ≈ 50–150 s, rise ≈ 45 K).
+/// tick. A die at TDP moves ~0.5 K/s at most (docs/physics.md §1.4: τ ≈ 50–150 s, rise ≈ 45 K).
 pub const THROTTLE_WATCH_K: f64 = 2.0;
 
 /// The thermal side as the adaptive step sees it (see [`crate::adaptive`]).
@@ -334,7 +334,7 @@ impl ThermalSteadiness<'_, '_> {
     }
 }
 
-/// Specific heat of moist air used by the air network, J/(kg·K) (physics §2.1, at a typical
+/// Specific heat of moist air used by the air network, J/(kg·K) (docs/physics.md §2.1, at a typical
 /// hall humidity of 9 g/kg).
 pub fn air_cp(humidity_ratio: f64) -> f64 {
     psychro::moist_air_cp_j_per_kg_k(humidity_ratio)
@@ -460,7 +460,7 @@ fn heat_one_rack(
     // unserved one, else inlet air.
     air.sink_c = if liquid {
         // Cold plates see the supply plus half the coolant's rise through the rack
-        // (physics §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
+        // (docs/physics.md §7.3: T_j ≈ T_tcs + ΔT/2 + P·R), flow sized per kW at design.
         let flow_kg_s = hall.flow_l_per_min_per_kw * p.liquid_fraction * p.nameplate_kw / 60.0;
         let rise = if flow_kg_s > 0.0 {
             air.heat_liquid_kw.max(0.0) * 1_000.0 / (flow_kg_s * crate::cooling::WATER_CP_J_PER_KG_K)

@@ -1,6 +1,6 @@
 //! The air network of one hall, solved implicitly each tick.
 //!
-//! Nodes (physics §2.5, two-node model plus aisles):
+//! Nodes (docs/physics.md §2.5, two-node model plus aisles):
 //! - the **room / return air** node `T_r` (well mixed, where exhaust and return meet),
 //! - the **thermal mass** node `T_m` (structure, raised floor, equipment), coupled by `UA`,
 //! - one **cold aisle** node `T_k` per row.

@@ -183,7 +183,7 @@ impl Colour {
     }
 }
 
-/// Colour of a rack's inlet `t_c` (ASHRAE bands, physics §2.2).
+/// Colour of a rack's inlet `t_c` (ASHRAE bands, docs/physics.md §2.2).
 pub fn inlet_colour(t_c: f64) -> Colour {
     match t_c {
         t if t < 18.0 => Colour::Blue,

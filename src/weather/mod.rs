@@ -8,7 +8,7 @@
 //! - `Epw`: an EnergyPlus weather file, hourly values interpolated to the tick ([`epw`]).
 //!
 //! The wet bulb and humidity ratio are computed at the site's barometric pressure
-//! ([`crate::psychro`], physics §3.1), so every cooling model sees consistent moist air.
+//! ([`crate::psychro`], docs/physics.md §3.1), so every cooling model sees consistent moist air.
 
 pub mod epw;
 pub mod synthetic;
@@ -108,7 +108,7 @@ fn dew_point_from_rh_c(dry_bulb_c: f64, rh_pct: f64) -> f64 {
 /// ASHRAE Handbook—Fundamentals ch. 14 daily temperature range profiles).
 const DIURNAL_PEAK_HOUR: f64 = 15.0;
 /// Correlation time of the `Diurnal` profile's random anomaly, s (synoptic-scale
-/// weather; [U] engineering choice).
+/// weather; \[U\] engineering choice).
 const DIURNAL_NOISE_STEP_S: f64 = 6.0 * 3_600.0;
 
 /// Where the weather comes from.
