@@ -25,7 +25,7 @@
 //!
 //! What it costs in accuracy is measured, not assumed: `tests/adaptive.rs` runs the same
 //! scenario at a fixed 1 s tick and adaptively and bounds the difference of every headline
-//! figure (README, "Performance").
+//! figure (docs/performance.md).
 
 use bevy::prelude::*;
 

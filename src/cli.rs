@@ -75,8 +75,8 @@ pub enum Command {
         /// Longest adaptive tick instead of each scenario's `max_tick`.
         #[arg(long)]
         max_tick: Option<SimDuration>,
-        /// Share per-rack loops among the cores (results are the same; see Performance in
-        /// the README for when it pays).
+        /// Share per-rack loops among the cores (results are the same; see
+        /// docs/performance.md for when it pays).
         #[arg(long)]
         parallel: bool,
         /// Also print where a tick's time goes, stage by stage.

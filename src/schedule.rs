@@ -190,7 +190,7 @@ impl SimRng {
 ///
 /// Off by default: on the project's 2-core machine, handing three loops a tick to the pool
 /// costs more than it saves below a gigawatt (measured with `dctwin bench --parallel`: 1 MW
-/// hall 0.45×, 100 MW 0.92×, 1 GW 1.04× the serial speed; README, "Performance"). Machines
+/// hall 0.45×, 100 MW 0.92×, 1 GW 1.04× the serial speed; docs/performance.md). Machines
 /// with more cores and the largest sites can turn it on (`--parallel`).
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Parallelism(pub bool);

@@ -27,7 +27,7 @@ fn close(what: &str, reference: f64, adaptive: f64, rel: f64) {
     );
 }
 
-/// The figures a planner reads, compared at the tolerances the README states for the
+/// The figures a planner reads, compared at the tolerances docs/model.md states for the
 /// adaptive step: energies, PUE and fuel to 0.1 %, water to 1 % (pads switch on thresholds of
 /// the outdoor state, sampled once per tick), the hottest inlet to 0.1 K (the tick shrinks
 /// once temperatures move 0.25 K per tick), hours outside the envelopes to 1 % or 3 min.

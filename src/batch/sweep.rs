@@ -308,7 +308,7 @@ pub fn parse_spec(text: &str, file: &str) -> Result<SweepSpec, SweepError> {
             file,
             pos,
             &e.code.to_string(),
-            "see \"Batch runs\" in the README for the sweep format, or copy scenarios/sweeps/generator_redundancy.ron",
+            "see docs/batch.md for the sweep format, or copy scenarios/sweeps/generator_redundancy.ron",
         ))
     })
 }
@@ -361,7 +361,7 @@ impl Sweep {
         self.spec.grid = axes;
         for (i, d) in self.spec.draws.iter().enumerate() {
             if let Err(e) = check_dist(d) {
-                errors.push(self.problem(&format!("draws[{i}]"), &e, "see \"Batch runs\" in the README"));
+                errors.push(self.problem(&format!("draws[{i}]"), &e, "see docs/batch.md"));
             }
         }
         for i in 0..self.spec.draws.len() {

@@ -136,9 +136,9 @@ fn syntax_hint(code: &ron::error::Error) -> String {
             "ids and durations are strings in double quotes, e.g. \"30min\"".into()
         }
         E::NoSuchStructField { .. } | E::NoSuchEnumVariant { .. } => {
-            "check the spelling; the README's scenario reference lists every field".into()
+            "check the spelling; docs/scenarios.md lists every field".into()
         }
-        E::MissingStructField { .. } => "add the field; the README's scenario reference says what it means".into(),
+        E::MissingStructField { .. } => "add the field; docs/scenarios.md says what it means".into(),
         E::DuplicateStructField { .. } => "remove one of the two".into(),
         E::Eof => "the file ends too early: a bracket is probably not closed".into(),
         E::ExpectedFloat | E::ExpectedInteger => "write a plain number such as 12 or 0.85".into(),
@@ -146,7 +146,7 @@ fn syntax_hint(code: &ron::error::Error) -> String {
         E::ExpectedNamedStructLike(_) | E::ExpectedStructLike => {
             "a scenario is a RON struct `( name: \"…\", duration: \"24h\", … )`; copy one from scenarios/".into()
         }
-        _ => "see the scenario reference in the README, or copy a file from scenarios/".into(),
+        _ => "see the scenario reference in docs/scenarios.md, or copy a file from scenarios/".into(),
     }
 }
 
