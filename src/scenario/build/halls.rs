@@ -1,0 +1,213 @@
+//! Builds halls, rows and racks from the checked scenario.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+
+use super::cooling::{spawn_unit, unit_airflow, unit_setpoint};
+use crate::cooling::LiquidLoop;
+use crate::load::spawn::{RackSpawn, spawn_rack};
+use crate::load::{RackParams, Workloads};
+use crate::power::*;
+use crate::thermal::*;
+
+use super::*;
+
+/// Halls with their rows, racks and air units, the thermal index, and the hall each PDU or
+/// busway heats; returns the hall ids (time-series columns).
+pub(super) fn halls(
+    world: &mut World,
+    cx: &mut Cx,
+    workloads: &Workloads,
+    activity0: &[f64],
+    rho: f64,
+    cp: f64,
+) -> Vec<String> {
+    let (v, p) = (cx.v, &cx.v.plant);
+    let (ids, rng) = (&mut cx.ids, &cx.rng);
+    let mut rack_index: u32 = 0;
+    let mut hall_ids = Vec::new();
+    let mut thermal_index = ThermalIndex::default();
+    let mut feed_hall: BTreeMap<Entity, Entity> = BTreeMap::new();
+    for h in &p.halls {
+        let x = &h.spec;
+        hall_ids.push(x.id.clone());
+        let loop_e = x.liquid_loop.as_ref().map(|l| ids[l]);
+        let setpoint = h.units.iter().map(|u| unit_setpoint(&u.item)).sum::<f64>() / h.units.len().max(1) as f64;
+        // Initial state: supply at set point, room above it by the design air heat over the design airflow.
+        let air_heat_kw: f64 = h
+            .rows
+            .iter()
+            .flat_map(|r| &r.racks)
+            .map(|r| {
+                let rt = &v.catalog.racks[&r.rack];
+                let wl = workloads.index_of(&r.workload).unwrap_or(0);
+                let params = RackParams::from_catalog(&v.catalog, &r.rack, rt);
+                let u = activity0[wl];
+                let gpu = params.gpu.as_ref().map_or(0.0, |g| (g.idle_w + (g.tdp_w - g.idle_w) * u) / 1_000.0)
+                    * f64::from(params.gpu_count);
+                let total = params.base_idle_kw + (params.base_max_kw - params.base_idle_kw) * u + gpu;
+                total * if loop_e.is_some() { 1.0 - params.liquid_fraction } else { 1.0 }
+            })
+            .sum();
+        let design_flow: f64 = h.units.iter().map(|u| unit_airflow(&u.item) * rho).sum();
+        let room0 =
+            setpoint + if design_flow > 0.0 { (air_heat_kw * 1_000.0 / (design_flow * cp)).min(15.0) } else { 10.0 };
+        let total_volume = x.floor_area_m2 * x.height_m;
+        let n_racks: usize = h.rows.iter().map(|r| r.racks.len()).sum();
+        let aisle_volume = n_racks as f64 * RACK_WIDTH_M * COLD_AISLE_WIDTH_M * RACK_HEIGHT_M;
+        // Which air is "cold side" and which is "return" depends on containment: with hot
+        // aisles contained, the white space is the cold side and only the hot aisles and the
+        // ceiling plenum hold return air.
+        let (room_volume, cold_volume) = match x.containment {
+            Containment::HotAisle => {
+                let ret = (aisle_volume + HAC_PLENUM_SHARE * total_volume).min(0.5 * total_volume);
+                (ret, total_volume - ret)
+            }
+            Containment::None | Containment::ColdAisle => {
+                let room = (total_volume - aisle_volume).max(0.1 * total_volume);
+                (room, total_volume - room)
+            }
+        };
+        let cold_per_rack = cold_volume / n_racks.max(1) as f64;
+        let c_air_total = rho * cp * total_volume;
+        let hall_e = world
+            .spawn((
+                Hall {
+                    index: 0,
+                    id: x.id.clone(),
+                    floor_area_m2: x.floor_area_m2,
+                    height_m: x.height_m,
+                    containment: x.containment,
+                    design_cooling_kw: x.design_cooling_kw,
+                    rows: Vec::new(),
+                    units: Vec::new(),
+                    room_capacity_j_per_k: rho * cp * room_volume,
+                    mass_capacity_j_per_k: x
+                        .thermal_mass_kj_per_k
+                        .map_or(MASS_TO_AIR_CAPACITY * c_air_total, |k| k * 1_000.0),
+                    mass_ua_w_per_k: x.mass_ua_kw_per_k.map_or(MASS_UA_W_PER_K_M2 * x.floor_area_m2, |k| k * 1_000.0),
+                    liquid_loop: loop_e,
+                },
+                HallState {
+                    room_c: room0,
+                    mass_c: room0,
+                    humidity_ratio: 0.008,
+                    supply_c: setpoint,
+                    supply_kg_s: 0.0,
+                    rack_flow_kg_s: 0.0,
+                    heat_in_kw: 0.0,
+                    removed_kw: 0.0,
+                    stored_kw: 0.0,
+                    room_heat_kw: 0.0,
+                    liquid_heat_kw: 0.0,
+                    liquid_available: loop_e.is_some(),
+                    coolant_flow_l_per_min_per_kw: loop_e
+                        .and_then(|l| world.get::<LiquidLoop>(l))
+                        .map_or(crate::cooling::DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW, |l| l.flow_l_per_min_per_kw),
+                    coolant_c: loop_e
+                        .map_or(setpoint, |l| world.get::<LiquidLoop>(l).map_or(setpoint, |l| l.setpoint_c)),
+                    max_inlet_c: setpoint,
+                    humidity_band: None,
+                    mean_inlet_c: setpoint,
+                },
+            ))
+            .id();
+        if let Some(l) = loop_e {
+            world.get_mut::<LiquidLoop>(l).expect("spawned").halls.push(hall_e);
+        }
+        let mut rows = Vec::new();
+        let mut row_design: Vec<f64> = Vec::new();
+        for row in &h.rows {
+            let n = row.racks.len();
+            let row_e = world
+                .spawn(Row {
+                    index: 0,
+                    hall: hall_e,
+                    number: row.number,
+                    racks: Vec::new(),
+                    capacity_j_per_k: rho * cp * n as f64 * cold_per_rack,
+                    supply_share: 0.0,
+                    cold_c: setpoint,
+                    hot_c: room0,
+                    sums: Default::default(),
+                    response: Default::default(),
+                    recirc_kg_s: 0.0,
+                    local_kg_s: 0.0,
+                })
+                .id();
+            let mut racks = Vec::new();
+            let mut design = 0.0;
+            for (k, rp) in row.racks.iter().enumerate() {
+                let end = k == 0 || k + 1 == n;
+                let rho_i = recirculation_share(x.containment, end);
+                let a = ids[&rp.feed_a];
+                let b = rp.feed_b.as_ref().map(|b| ids[b]);
+                feed_hall.entry(a).or_insert(hall_e);
+                if let Some(b) = b {
+                    feed_hall.entry(b).or_insert(hall_e);
+                }
+                let wl = workloads.index_of(&rp.workload).unwrap_or(0);
+                let e = spawn_rack(
+                    world,
+                    &v.catalog,
+                    &rng,
+                    cp,
+                    RackSpawn {
+                        hall: hall_e,
+                        hall_id: &x.id,
+                        hall_index: thermal_index.halls.len(),
+                        row_index: thermal_index.rows.len(),
+                        row: row_e,
+                        row_number: row.number,
+                        position: rp.position,
+                        index: rack_index,
+                        type_id: &rp.rack,
+                        workload: wl,
+                        feeds: RackFeeds { a, b },
+                        recirculation: rho_i,
+                        liquid_loop: loop_e.is_some(),
+                        inlet_c: setpoint,
+                        utilisation: activity0[wl],
+                    },
+                );
+                let air = world.get::<RackAir>(e).expect("spawned");
+                design += air.max_flow_kg_s * crate::load::FAN_MIN_SPEED * (1.0 - rho_i);
+                rack_index += 1;
+                racks.push(e);
+            }
+            world.get_mut::<Row>(row_e).expect("spawned").racks = racks;
+            world.get_mut::<Row>(row_e).expect("spawned").index = thermal_index.rows.len();
+            thermal_index.rows.push(row_e);
+            rows.push(row_e);
+            row_design.push(design);
+        }
+        // Supply tiles are laid out for the racks as built.
+        let total: f64 = row_design.iter().sum();
+        for (&r, d) in rows.iter().zip(&row_design) {
+            world.get_mut::<Row>(r).expect("spawned").supply_share =
+                if total > 0.0 { d / total } else { 1.0 / rows.len() as f64 };
+        }
+        let mut units = Vec::new();
+        for u in &h.units {
+            let e = spawn_unit(world, &u.item, hall_e, &ids, rho, cp);
+            units.push(e);
+        }
+        let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
+        hall.rows = rows;
+        hall.units = units;
+        hall.index = thermal_index.halls.len();
+        thermal_index.halls.push(hall_e);
+    }
+    world.insert_resource(thermal_index);
+    // PDU and busway losses heat the hall of the racks they feed.
+    for (feed, hall) in feed_hall {
+        if let Some(mut n) = world.get_mut::<PowerNode>(feed)
+            && n.kind == NodeKind::Distribution
+        {
+            n.heat_hall = Some(hall);
+        }
+    }
+
+    hall_ids
+}
