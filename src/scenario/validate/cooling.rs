@@ -1,0 +1,80 @@
+//! Checks the central plant and air-side cooling units.
+
+use super::*;
+
+pub(super) fn check_plant(c: &mut Checker, p: &Plant, ids: &Ids) {
+    for x in &p.chillers {
+        let ch = &x.item;
+        c.reference(&format!("{}.feed", x.path), &ch.feed, "feed (switchboard, UPS or distribution)", &ids.feeds);
+        c.positive(&format!("{}.capacity_kw", x.path), ch.capacity_kw, 1e6, "kW");
+        c.range(&format!("{}.cop_rated", x.path), ch.cop_rated, 1.0, 15.0, "");
+        c.range(&format!("{}.chilled_water_c", x.path), ch.chilled_water_c, 4.0, 25.0, "°C");
+        c.range(&format!("{}.pump_kw", x.path), ch.pump_kw, 0.0, 1e4, "kW");
+    }
+    for x in &p.liquid_loops {
+        let l = &x.item;
+        c.reference(&format!("{}.feed", x.path), &l.feed, "feed (switchboard, UPS or distribution)", &ids.feeds);
+        c.positive(&format!("{}.cdu_capacity_kw", x.path), l.cdu_capacity_kw, 1e6, "kW");
+        c.range(&format!("{}.cdu_approach_k", x.path), l.cdu_approach_k, 0.5, 15.0, "K");
+        c.range(&format!("{}.supply_setpoint_c", x.path), l.supply_setpoint_c, 10.0, 60.0, "°C");
+        c.positive(&format!("{}.volume_m3", x.path), l.volume_m3, 1e4, "m³");
+        c.positive(&format!("{}.flow_l_per_min_per_kw", x.path), l.flow_l_per_min_per_kw, 10.0, "L/min/kW");
+    }
+}
+
+pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: &Ids) {
+    c.reference(&format!("{path}.feed"), u.feed(), "feed (switchboard, UPS or distribution)", &ids.feeds);
+    match u {
+        CoolingUnitSpec::Crah {
+            sensible_capacity_kw,
+            airflow_m3_per_s,
+            fan_power_kw,
+            supply_setpoint_c,
+            plant,
+            ..
+        } => {
+            c.positive(&format!("{path}.sensible_capacity_kw"), *sensible_capacity_kw, 5_000.0, "kW");
+            c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 500.0, "m³/s");
+            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 1_000.0, "kW");
+            c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
+            c.reference(&format!("{path}.plant"), plant, "chiller plant", &ids.chillers);
+        }
+        CoolingUnitSpec::Crac {
+            sensible_capacity_kw,
+            airflow_m3_per_s,
+            fan_power_kw,
+            supply_setpoint_c,
+            cop_rated,
+            ..
+        } => {
+            c.positive(&format!("{path}.sensible_capacity_kw"), *sensible_capacity_kw, 5_000.0, "kW");
+            c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 500.0, "m³/s");
+            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 1_000.0, "kW");
+            c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
+            c.range(&format!("{path}.cop_rated"), *cop_rated, 1.0, 10.0, "");
+        }
+        CoolingUnitSpec::EvaporativeAhu {
+            effectiveness,
+            indirect_effectiveness,
+            airflow_m3_per_s,
+            fan_power_kw,
+            supply_setpoint_c,
+            max_dew_point_c,
+            max_rh_pct,
+            trim,
+            ..
+        } => {
+            c.range(&format!("{path}.effectiveness"), *effectiveness, 0.0, 1.0, "");
+            c.range(&format!("{path}.indirect_effectiveness"), *indirect_effectiveness, 0.0, 1.0, "");
+            c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 1_000.0, "m³/s");
+            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 2_000.0, "kW");
+            c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
+            c.range(&format!("{path}.max_dew_point_c"), *max_dew_point_c, -10.0, 30.0, "°C");
+            c.range(&format!("{path}.max_rh_pct"), *max_rh_pct, 10.0, 100.0, "%");
+            if let Some(t) = trim {
+                c.positive(&format!("{path}.trim.capacity_kw"), t.capacity_kw, 10_000.0, "kW");
+                c.range(&format!("{path}.trim.cop_rated"), t.cop_rated, 1.0, 10.0, "");
+            }
+        }
+    }
+}
