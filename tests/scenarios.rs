@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use dctwin::power::RackSupply;
 
 /// Runs a shipped scenario and asserts exit 0 and every expectation met.
 fn ships(name: &str) -> (Output, serde_json::Value) {
@@ -142,4 +143,41 @@ fn outputs_are_complete_and_machine_readable() {
     }
     let s = summary(dir.path());
     assert_eq!(s["ticks"], 7200);
+}
+
+/// `AddRacks` during a run (it had no test): two legacy racks join the end of row 1 on the
+/// last rack's feed and workload, draw the same power as their neighbours, are heated and
+/// cooled like them, and the energy books stay closed.
+#[test]
+fn added_racks_join_the_row_end_on_its_feed_and_books_stay_closed() {
+    let text = small_hall_with(
+        r#"(at: "30min", action: UtilityOutage(duration: "20min")),
+        (at: "90min", action: CoolingFail(unit: "crah-1")),"#,
+        r#"(at: "10min", action: AddRacks(hall: "hall", rows: "1", count: 2, rack: "legacy_air_10kw")),"#,
+    )
+    .replace(r#"duration: "2h""#, r#"duration: "20min""#);
+    let mut sim = Sim::new(&text);
+    sim.run_until(600.0);
+    let racks_before = sim.world().query::<&dctwin::load::Rack>().iter(sim.world()).count();
+    sim.run_until(601.0);
+    let world = sim.world();
+    let mut q = world.query::<(&dctwin::load::Rack, &dctwin::load::RackLoad, &RackSupply, &dctwin::power::RackFeeds)>();
+    let racks: Vec<_> =
+        q.iter(world).map(|(r, l, s, f)| (r.id.clone(), r.position, l.demand_kw, s.clone(), f.a)).collect();
+    assert_eq!(racks.len(), racks_before + 2, "two racks added");
+    let row_1: Vec<_> = racks.iter().filter(|r| r.0.starts_with("hall/R01/")).collect();
+    assert_eq!(row_1.len(), 10, "row 1 had 8 racks");
+    let old_end = row_1.iter().find(|r| r.1 == 8).expect("position 8");
+    for pos in [9, 10] {
+        let new = row_1.iter().find(|r| r.1 == pos).unwrap_or_else(|| panic!("no rack at position {pos}"));
+        assert_eq!(new.0, format!("hall/R01/{pos:02}"));
+        assert_eq!(new.4, old_end.4, "on the last rack's A feed");
+        assert!(new.3.powered && new.3.unserved_kw == 0.0, "powered: {:?}", new.3);
+        // Same type, same workload, same inlet band: the same demand within the per-rack noise.
+        assert!((new.2 - old_end.2).abs() < 0.15 * old_end.2, "{} kW vs neighbour {} kW", new.2, old_end.2);
+    }
+    let s = sim.finish();
+    assert!(s.energy_balance_error < 1e-9, "electrical books {}", s.energy_balance_error);
+    assert!(s.heat_balance_error < 1e-9, "heat books {}", s.heat_balance_error);
+    assert_eq!(s.load_dropped_kwh, 0.0);
 }

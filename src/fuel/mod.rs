@@ -282,18 +282,17 @@ fn burn_fuel(
                 g.light_load_s = 0.0;
             }
         }
-        g.fuel_ok = tank.usable_l() > 0.0;
-        if !g.fuel_ok && !tank.empty_logged {
-            tank.empty_logged = true;
-            log.log(
-                clock.t_s(),
-                EventKind::TankEmpty,
-                Severity::Critical,
-                &tank.id,
-                "tank has no usable fuel left",
-                None,
-            );
-        }
+        check_fuel_supply(&mut g, &mut tank, clock.t_s(), &mut log);
+    }
+}
+
+/// Whether a set still has fuel for the next tick; a tank found without usable fuel is logged
+/// once.
+fn check_fuel_supply(g: &mut Generator, tank: &mut FuelTank, t_s: f64, log: &mut EventLog) {
+    g.fuel_ok = tank.usable_l() > 0.0;
+    if !g.fuel_ok && !tank.empty_logged {
+        tank.empty_logged = true;
+        log.log(t_s, EventKind::TankEmpty, Severity::Critical, &tank.id, "tank has no usable fuel left", None);
     }
 }
 
@@ -391,18 +390,7 @@ fn fuel_autonomy(
     // After burn, transfer and deliveries: which sets still have fuel for the next tick.
     for mut g in &mut gens {
         let Ok((_, mut tank)) = tanks.get_mut(g.tank) else { continue };
-        g.fuel_ok = tank.usable_l() > 0.0;
-        if !g.fuel_ok && !tank.empty_logged {
-            tank.empty_logged = true;
-            log.log(
-                clock.t_s(),
-                EventKind::TankEmpty,
-                Severity::Critical,
-                &tank.id,
-                "tank has no usable fuel left",
-                None,
-            );
-        }
+        check_fuel_supply(&mut g, &mut tank, clock.t_s(), &mut log);
     }
     let tanks = tanks.as_readonly();
     let gens = gens.as_readonly();

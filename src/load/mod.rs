@@ -364,6 +364,45 @@ fn hall_entity(world: &mut World, id: &str) -> Option<(Entity, Vec<Entity>, bool
     q.iter(world).find(|(_, h)| h.id == id).map(|(e, h)| (e, h.rows.clone(), h.liquid_loop.is_some()))
 }
 
+/// What a scripted rack change (`SwapRacks`, `AddRacks`) needs to know about the site.
+struct RackChange {
+    /// The hall's entity.
+    hall: Entity,
+    /// Its rows' entities.
+    rows: Vec<Entity>,
+    /// Whether a liquid loop serves the hall.
+    liquid: bool,
+    /// The new workload's index, if one is named and exists.
+    workload: Option<usize>,
+    /// Electrical element id → entity.
+    node_ids: std::collections::BTreeMap<String, Entity>,
+    /// The equipment catalog.
+    catalog: Catalog,
+    /// The run's random streams.
+    rng: crate::schedule::SimRng,
+}
+
+impl RackChange {
+    /// Looks the hall and the workload up; `None` if the hall does not exist.
+    fn new(world: &mut World, hall: &str, workload: Option<&str>) -> Option<Self> {
+        let (hall, rows, liquid) = hall_entity(world, hall)?;
+        let workload = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
+        let node_ids = {
+            let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
+            q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
+        };
+        let catalog = world.resource::<spawn::CatalogRes>().0.clone();
+        let rng = world.resource::<crate::schedule::SimRng>().clone();
+        Some(Self { hall, rows, liquid, workload, node_ids, catalog, rng })
+    }
+
+    /// The feeds `f` names for row `row` (`{row}` filled in); `None` if its A side does not exist.
+    fn feeds_for_row(&self, f: &crate::events::FeedIds, row: u32) -> Option<crate::power::RackFeeds> {
+        let id = |template: &str| self.node_ids.get(&template.replace("{row}", &row.to_string())).copied();
+        Some(crate::power::RackFeeds { a: id(&f.a)?, b: f.b.as_deref().and_then(id) })
+    }
+}
+
 fn swap_racks(
     world: &mut World,
     hall: &str,
@@ -373,41 +412,32 @@ fn swap_racks(
     feeds: Option<&crate::events::FeedIds>,
     workload: Option<&str>,
 ) {
-    let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
-    let workload_index = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
-    let node_ids: std::collections::BTreeMap<String, Entity> = {
-        let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
-        q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
-    };
-    let catalog = world.resource::<spawn::CatalogRes>().0.clone();
-    let rng = world.resource::<crate::schedule::SimRng>().clone();
+    let Some(site) = RackChange::new(world, hall, workload) else { return };
+    let RackChange { hall: hall_e, rows: row_es, liquid, workload: workload_index, catalog, rng, .. } = &site;
+    let (hall_e, liquid, workload_index) = (*hall_e, *liquid, *workload_index);
     let Some(rt) = catalog.racks.get(rack_type) else { return };
     let cp = crate::thermal::air_cp(0.008);
-    for row_e in row_es {
+    for &row_e in row_es {
         let Some(row) = world.get::<crate::thermal::Row>(row_e) else { continue };
         if !rows.0.contains(&row.number) {
             continue;
         }
         let number = row.number;
-        let new_feeds = feeds.and_then(|f| {
-            let a = *node_ids.get(&f.a.replace("{row}", &number.to_string()))?;
-            let b = f.b.as_ref().and_then(|b| node_ids.get(&b.replace("{row}", &number.to_string())).copied());
-            Some(crate::power::RackFeeds { a, b })
-        });
+        let new_feeds = feeds.and_then(|f| site.feeds_for_row(f, number));
         for rack_e in row.racks.clone() {
             let Some(r) = world.get::<Rack>(rack_e) else { continue };
             if positions.is_some_and(|p| !p.0.contains(&r.position)) {
                 continue;
             }
             let index = r.index;
-            let params = RackParams::from_catalog(&catalog, rack_type, rt);
+            let params = RackParams::from_catalog(catalog, rack_type, rt);
             let (inlet, u) = {
                 let air = world.get::<crate::thermal::RackAir>(rack_e).expect("rack has air");
                 let load = world.get::<RackLoad>(rack_e).expect("rack has load");
                 (air.inlet_c, load.utilisation)
             };
             // A newly installed rack starts cold: coolant and dies at the air it stands in.
-            let (bank, sink) = spawn::rack_bank_cold(&params, &rng, index, inlet, liquid);
+            let (bank, sink) = spawn::rack_bank_cold(&params, rng, index, inlet, liquid);
             let _ = u;
             let mut air = world.get_mut::<crate::thermal::RackAir>(rack_e).expect("rack has air");
             air.max_flow_kg_s =
@@ -436,14 +466,9 @@ fn add_racks(
     feeds: Option<&crate::events::FeedIds>,
     workload: Option<&str>,
 ) {
-    let Some((hall_e, row_es, liquid)) = hall_entity(world, hall) else { return };
-    let workload_index = workload.and_then(|w| world.resource::<Workloads>().index_of(w));
-    let node_ids: std::collections::BTreeMap<String, Entity> = {
-        let mut q = world.query::<(Entity, &crate::power::PowerNode)>();
-        q.iter(world).map(|(e, n)| (n.id.clone(), e)).collect()
-    };
-    let catalog = world.resource::<spawn::CatalogRes>().0.clone();
-    let rng = world.resource::<crate::schedule::SimRng>().clone();
+    let Some(site) = RackChange::new(world, hall, workload) else { return };
+    let RackChange { hall: hall_e, rows: row_es, liquid, workload: workload_index, catalog, rng, .. } = &site;
+    let (hall_e, liquid, workload_index) = (*hall_e, *liquid, *workload_index);
     let containment = world.get::<crate::thermal::Hall>(hall_e).map(|h| h.containment).unwrap_or_default();
     let hall_index = world.get::<crate::thermal::Hall>(hall_e).map_or(0, |h| h.index);
     let cp = crate::thermal::air_cp(0.008);
@@ -451,7 +476,7 @@ fn add_racks(
         let mut q = world.query::<&Rack>();
         q.iter(world).map(|r| r.index + 1).max().unwrap_or(0)
     };
-    for row_e in row_es {
+    for &row_e in row_es {
         let Some(row) = world.get::<crate::thermal::Row>(row_e) else { continue };
         if !rows.0.contains(&row.number) {
             continue;
@@ -465,11 +490,8 @@ fn add_racks(
         if let Some(w) = workload_index {
             workload = w;
         }
-        if let Some(f) = feeds
-            && let Some(&a) = node_ids.get(&f.a.replace("{row}", &number.to_string()))
-        {
-            let b = f.b.as_ref().and_then(|b| node_ids.get(&b.replace("{row}", &number.to_string())).copied());
-            rack_feeds = crate::power::RackFeeds { a, b };
+        if let Some(f) = feeds.and_then(|f| site.feeds_for_row(f, number)) {
+            rack_feeds = f;
             place_feeds_in_hall(world, &rack_feeds, hall_e);
         }
         // The old last rack is no longer at the row end.
@@ -480,8 +502,8 @@ fn add_racks(
         for k in 0..count {
             let e = spawn::spawn_rack(
                 world,
-                &catalog,
-                &rng,
+                catalog,
+                rng,
                 cp,
                 spawn::RackSpawn {
                     hall: hall_e,

@@ -151,7 +151,7 @@ pub(super) fn halls(
                 let e = spawn_rack(
                     world,
                     &v.catalog,
-                    &rng,
+                    rng,
                     cp,
                     RackSpawn {
                         hall: hall_e,
@@ -190,7 +190,7 @@ pub(super) fn halls(
         }
         let mut units = Vec::new();
         for u in &h.units {
-            let e = spawn_unit(world, &u.item, hall_e, &ids, rho, cp);
+            let e = spawn_unit(world, &u.item, hall_e, ids, rho, cp);
             units.push(e);
         }
         let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
