@@ -589,9 +589,9 @@ fn sample(
 pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
     let clock = world.resource::<SimClock>().clone();
     let step = world
-        .get_resource::<crate::adaptive::StepControl>()
+        .get_resource::<crate::schedule::StepControl>()
         .cloned()
-        .unwrap_or_else(|| crate::adaptive::StepControl::new(clock.dt, clock.dt));
+        .unwrap_or_else(|| crate::schedule::StepControl::new(clock.dt, clock.dt));
     let t = world.resource::<RunTotals>().clone();
     let factors = world.resource::<SiteFactors>().clone();
     let fuel = world.resource::<FuelState>().clone();

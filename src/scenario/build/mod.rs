@@ -75,7 +75,7 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
     let world = app.world_mut();
     world.insert_resource(SimClock::new(s.tick, duration, s.start.seconds_of_year()));
     world.insert_resource(crate::schedule::Parallelism(opts.parallel.unwrap_or(false)));
-    world.insert_resource(crate::adaptive::StepControl::new(s.tick, opts.max_tick.or(s.max_tick).unwrap_or(s.tick)));
+    world.insert_resource(crate::schedule::StepControl::new(s.tick, opts.max_tick.or(s.max_tick).unwrap_or(s.tick)));
     world.insert_resource(rng.clone());
     world.insert_resource(CatalogRes(v.catalog.clone()));
     world.insert_resource(SiteFactors {
