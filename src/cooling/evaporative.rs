@@ -1,7 +1,8 @@
 //! Evaporative (adiabatic) free cooling of outdoor air (docs/physics.md §3.2–3.4).
 //!
 //! ```text
-//! direct (DEC):   T_out = T_db − ε·(T_db − T_wb),  enthalpy constant, W rises
+//! direct (DEC):   T_out = T_db − ε·(T_db − T_wb),  along the wet-bulb line: W rises,
+//!                 h_out = h_in + ΔW·h_f(T_wb) (the pad water's enthalpy)
 //! indirect (IEC): T_out = T_db − ε_wb·(T_db − T_wb),  W unchanged (a wetted secondary stream
 //!                 of outdoor air takes the heat; its evaporation = Q / h_fg)
 //! two-stage:      IEC, then DEC on the pre-cooled air
@@ -27,13 +28,18 @@ pub struct Treated {
     pub effort: f64,
 }
 
-/// Direct evaporative cooling at saturation effectiveness `eff`: adiabatic (constant
-/// enthalpy) toward the wet bulb `t_wb` of `air`.
+/// Direct evaporative cooling at saturation effectiveness `eff`: adiabatic saturation toward
+/// the thermodynamic wet bulb `t_wb` of `air` (docs/physics.md §3.2).
+///
+/// The pad's water arrives at the wet bulb, so the air's enthalpy rises by the liquid water's
+/// enthalpy: `h_out = h_in + (W_out − W_in)·h_f(t_wb)`, `h_f = 4.186·t_wb` kJ/kg — the air
+/// moves along its wet-bulb line, `W_out = W(t_out, t_wb)` by ASHRAE 2017 ch.1 eq. 33
+/// ([`psychro::humidity_ratio_from_wet_bulb`]), and a saturating pad (`eff` = 1) delivers air
+/// saturated at the wet bulb. Holding the enthalpy constant instead (leaving out `h_f`)
+/// evaporates about 4 % too little water at a 20–25 °C wet bulb.
 pub fn direct(air: &MoistAir, t_wb: f64, eff: f64) -> MoistAir {
     let t_out = air.t_db_c - eff * (air.t_db_c - t_wb);
-    let h = air.enthalpy_kj_per_kg();
-    // h = 1.006·t + W·(2501 + 1.86·t)  ⇒  W = (h − 1.006·t) / (2501 + 1.86·t)   (ASHRAE eq. 30)
-    let w = (h - 1.006 * t_out) / (2501.0 + 1.86 * t_out);
+    let w = psychro::humidity_ratio_from_wet_bulb(t_out, t_wb, air.p_pa);
     MoistAir { t_db_c: t_out, w_kg_per_kg: w.max(air.w_kg_per_kg), p_pa: air.p_pa }
 }
 
@@ -248,13 +254,26 @@ mod tests {
             let wb = air.wet_bulb_c();
             let out = direct(&air, wb, 0.85);
             assert!((out.t_db_c - (t - 0.85 * (t - wb))).abs() < 1e-9, "{t}/{rh}");
-            // Enthalpy is conserved (adiabatic saturation), so the water evaporated carries the
-            // sensible heat removed: ΔW·(2501 + 1.86·T_out) kJ/kg = c_p·ΔT (ASHRAE eq. 30).
+            // Adiabatic saturation: the air gains the enthalpy of the water it takes up, fed at
+            // the wet bulb: h_out = h_in + ΔW·4.186·T_wb (ASHRAE 2017 ch.1, eq. 33's balance).
             let dw = out.w_kg_per_kg - air.w_kg_per_kg;
-            let q_sensible = (1.006 + 1.86 * air.w_kg_per_kg) * (t - out.t_db_c);
-            let q_latent = dw * (2501.0 + 1.86 * out.t_db_c);
-            assert!((q_latent / q_sensible - 1.0).abs() < 1e-9, "{t}/{rh}: {q_latent} vs {q_sensible}");
-            assert!((out.enthalpy_kj_per_kg() - air.enthalpy_kj_per_kg()).abs() < 1e-9);
+            let gained = out.enthalpy_kj_per_kg() - air.enthalpy_kj_per_kg();
+            assert!((gained - dw * 4.186 * wb).abs() < 1e-6, "{t}/{rh}: {gained} vs {}", dw * 4.186 * wb);
+            // The outlet keeps the inlet's wet bulb.
+            assert!((out.wet_bulb_c() - wb).abs() < 1e-6, "{t}/{rh}: {} vs {wb}", out.wet_bulb_c());
+        }
+    }
+
+    #[test]
+    fn a_saturating_pad_delivers_air_saturated_at_the_wet_bulb() {
+        for (t, rh, alt_m) in [(35.0, 40.0, 0.0), (28.0, 20.0, 0.0), (30.0, 50.0, 1500.0), (12.0, 30.0, 0.0)] {
+            let p = psychro::pressure_at_altitude_pa(alt_m);
+            let air = MoistAir::from_rh(t, rh, p);
+            let wb = air.wet_bulb_c();
+            let out = direct(&air, wb, 1.0);
+            assert!((out.t_db_c - wb).abs() < 1e-12);
+            let w_sat = psychro::saturation_humidity_ratio(wb, p);
+            assert!((out.w_kg_per_kg / w_sat - 1.0).abs() < 1e-6, "{t}/{rh}/{alt_m} m: {} vs {w_sat}", out.w_kg_per_kg);
         }
     }
 
@@ -270,15 +289,20 @@ mod tests {
 
     #[test]
     fn water_per_kwh_of_evaporative_cooling_is_about_1_47_l() {
-        // docs/physics.md §3.4: 3.6 MJ / 2.45 MJ/kg ≈ 1.47 L/kWh. The adiabatic-saturation balance
-        // charges each kg evaporated with the vapour enthalpy (≈ 2.55 MJ/kg at 20 °C) rather
-        // than h_fg, which gives ≈ 1.42 L/kWh: within 5 % of the sheet's round figure.
-        let air = MoistAir::from_rh(32.0, 35.0, P);
-        let out = direct(&air, air.wet_bulb_c(), 0.85);
-        let kwh_per_kg = psychro::moist_air_cp_j_per_kg_k(air.w_kg_per_kg) * (air.t_db_c - out.t_db_c) / 3.6e6;
-        let l_per_kwh = (out.w_kg_per_kg - air.w_kg_per_kg) / kwh_per_kg;
-        assert!((l_per_kwh / 1.47 - 1.0).abs() < 0.05, "{l_per_kwh}");
-        assert!((l_per_kwh - 3600.0 / (2501.0 + 1.86 * out.t_db_c)).abs() < 0.01, "{l_per_kwh}");
+        // docs/physics.md §3.4: 3.6 MJ / 2.45 MJ/kg ≈ 1.47 L/kWh at a 20–25 °C wet bulb. Each kg
+        // evaporated takes the vapour enthalpy at the outlet less the liquid's at the wet bulb,
+        // h_g(T_out) − h_f(T_wb) = 2501 + 1.86·T_out − 4.186·T_wb kJ/kg.
+        for (t, rh) in [(32.0, 35.0), (30.0, 55.0), (36.0, 45.0)] {
+            let air = MoistAir::from_rh(t, rh, P);
+            let wb = air.wet_bulb_c();
+            assert!((19.0..=26.0).contains(&wb), "premise: a 20–25 °C wet bulb, got {wb}");
+            let out = direct(&air, wb, 0.85);
+            let kwh_per_kg = psychro::moist_air_cp_j_per_kg_k(air.w_kg_per_kg) * (air.t_db_c - out.t_db_c) / 3.6e6;
+            let l_per_kwh = (out.w_kg_per_kg - air.w_kg_per_kg) / kwh_per_kg;
+            assert!((l_per_kwh / 1.465 - 1.0).abs() < 0.01, "{t}/{rh}: {l_per_kwh} L/kWh");
+            let by_balance = 3600.0 / (2501.0 + 1.86 * out.t_db_c - 4.186 * wb);
+            assert!((l_per_kwh / by_balance - 1.0).abs() < 0.005, "{l_per_kwh} vs {by_balance}");
+        }
     }
 
     #[test]

@@ -65,31 +65,33 @@ pub struct WeatherSample {
     pub pressure_pa: f64,
 }
 
-// Relative humidity in weather data follows the meteorological convention (WMO): saturation
-// over liquid water at all temperatures, with the Magnus form of Alduchov & Eskridge (1996,
-// J. Appl. Meteor. 35:601–609): e_s(T) = 6.1094·exp(17.625·T/(T + 243.04)) hPa. Engineering
-// psychrometrics (wet bulb, enthalpy, humidity ratio at site pressure) use [`crate::psychro`].
+// Humidity is carried from the weather source to the psychrometrics with one saturation
+// function and one convention, those of ASHRAE 2017 Fundamentals ch. 1 (and EnergyPlus):
+// saturation over liquid water at and above 0 °C, over ice below (Hyland–Wexler,
+// [`psychro::saturation_pressure_pa`]); relative humidity is p_w / p_ws(T) and a dew point
+// below 0 °C is the frost point. A source's RH becomes a vapour pressure `p_w = RH·p_ws(T)` and
+// its dew point the temperature where `p_ws` equals it, so [`Outdoor`] reads back the vapour
+// pressure the source gave (docs/physics.md §3.1). Earlier versions turned RH into a dew point
+// with the Magnus form over liquid water and read that dew point over ice: air with a
+// sub-zero dew point came out up to 4 RH points drier.
 
-/// Magnus coefficient E0, hPa (Alduchov & Eskridge 1996).
-const MAGNUS_E0_HPA: f64 = 6.1094;
-/// Magnus coefficient A, dimensionless (Alduchov & Eskridge 1996).
-const MAGNUS_A: f64 = 17.625;
-/// Magnus coefficient B, °C (Alduchov & Eskridge 1996).
-const MAGNUS_B_C: f64 = 243.04;
 /// Lower clamp of derived relative humidity, % (brief of this module).
 const RH_MIN_PCT: f64 = 1.0;
 /// Upper clamp of derived relative humidity, % (saturation).
 const RH_MAX_PCT: f64 = 100.0;
 
-/// Saturation vapour pressure over water, hPa (Magnus form).
+/// Saturation vapour pressure at `t_c`, hPa ([`psychro::saturation_pressure_pa`]: over liquid
+/// water at and above 0 °C, over ice below).
 fn saturation_vapour_pressure_hpa(t_c: f64) -> f64 {
-    MAGNUS_E0_HPA * (MAGNUS_A * t_c / (t_c + MAGNUS_B_C)).exp()
+    psychro::saturation_pressure_pa(t_c) / 100.0
 }
 
-/// Dew point, °C, of air whose vapour pressure is `e_hpa` (inverse Magnus).
+/// Dew point (frost point below 0 °C), °C, of air whose vapour pressure is `e_hpa`: the
+/// temperature at which [`saturation_vapour_pressure_hpa`] equals it. The total pressure used
+/// for the humidity ratio in between cancels out.
 fn dew_point_from_vapour_pressure_c(e_hpa: f64) -> f64 {
-    let g = (e_hpa / MAGNUS_E0_HPA).ln();
-    MAGNUS_B_C * g / (MAGNUS_A - g)
+    let p = psychro::STANDARD_PRESSURE_PA;
+    psychro::dew_point_c(psychro::humidity_ratio_from_vapor_pressure(e_hpa * 100.0, p), p)
 }
 
 /// Relative humidity, %, from dry bulb and dew point (°C), clamped to 1..100.
@@ -333,16 +335,65 @@ mod tests {
     }
 
     #[test]
-    fn magnus_round_trip_and_clamps() {
+    fn humidity_keeps_its_meaning_from_the_source_to_the_psychrometrics() {
+        // Sub-zero dew points, sub-zero dry bulbs and altitude: the outdoor state read from a
+        // (dry bulb, RH) source is the ASHRAE 2017 ch.1 state of that dry bulb and RH.
+        for (t, rh, alt_m) in [
+            (11.1, 19.6, 0.0),
+            (5.0, 30.0, 0.0),
+            (-5.0, 60.0, 0.0),
+            (20.0, 10.0, 1500.0),
+            (-12.0, 80.0, 2000.0),
+            (30.0, 40.0, 0.0),
+        ] {
+            let p = psychro::pressure_at_altitude_pa(alt_m);
+            let source = WeatherSource::Constant { dry_bulb_c: t, rh_pct: rh };
+            let out = Outdoor::from_sample(&source.sample(0.0, 0.0, p));
+            let ashrae = psychro::MoistAir::from_rh(t, rh, p);
+            let case = format!("{t} °C, {rh} %, {alt_m} m");
+            assert!(
+                (out.wet_bulb_c - ashrae.wet_bulb_c()).abs() < 0.02,
+                "{case}: wet bulb {} vs {}",
+                out.wet_bulb_c,
+                ashrae.wet_bulb_c()
+            );
+            assert!(
+                (out.dew_point_c - ashrae.dew_point_c()).abs() < 0.02,
+                "{case}: dew point {} vs {}",
+                out.dew_point_c,
+                ashrae.dew_point_c()
+            );
+            assert!(
+                (out.humidity_ratio / ashrae.w_kg_per_kg - 1.0).abs() < 1e-4,
+                "{case}: W {} vs {}",
+                out.humidity_ratio,
+                ashrae.w_kg_per_kg
+            );
+            assert!((out.rh_pct - rh).abs() < 0.05, "{case}: RH {} comes back", out.rh_pct);
+        }
+        // 11.1 °C at 19.6 % RH, sea level (dew point −11.9 °C): by hand, p_w = 0.196 × 1.32 kPa
+        // = 0.259 kPa, W = 1.59 g/kg, and ASHRAE eq. 33 balances at t* = 3.25 °C
+        // (W_s*(3.25 °C) = 4.765 g/kg). The Magnus dew point read over ice gave about 3.0 °C.
+        let out = Outdoor::from_sample(&WeatherSource::Constant { dry_bulb_c: 11.1, rh_pct: 19.6 }.sample(
+            0.0,
+            0.0,
+            psychro::STANDARD_PRESSURE_PA,
+        ));
+        assert!((out.humidity_ratio * 1e3 - 1.59).abs() < 0.005, "W {}", out.humidity_ratio);
+        assert!((out.wet_bulb_c - 3.25).abs() < 0.02, "wet bulb {}", out.wet_bulb_c);
+    }
+
+    #[test]
+    fn humidity_round_trip_and_clamps() {
         // Saturated air: RH = 100 % (tolerance 1e-9 %).
         assert!((rh_from_dew_point_pct(20.0, 20.0) - 100.0).abs() < 1e-9);
         // Dew point above dry bulb clamps to 100 %.
         assert_eq!(rh_from_dew_point_pct(10.0, 12.0), 100.0);
         // Very dry air clamps to 1 %.
         assert_eq!(rh_from_dew_point_pct(40.0, -60.0), 1.0);
-        // e_s(20 °C): ASHRAE HOF 2009 ch. 1 Table 3 gives 2.3393 kPa; the Magnus
-        // form gives 23.34 hPa (tolerance 0.06 hPa, 0.25 %).
-        assert!((saturation_vapour_pressure_hpa(20.0) - 23.393).abs() < 0.06);
+        // e_s(20 °C): ASHRAE HOF 2009 ch. 1 Table 3 gives 2.3393 kPa (Hyland–Wexler, 0.01 %).
+        let e20 = saturation_vapour_pressure_hpa(20.0);
+        assert!((e20 - 23.393).abs() < 0.01, "{e20}");
         // Inverse: RH(T, Td(T, 50 %)) = 50 % (tolerance 1e-9 %).
         let td = dew_point_from_rh_c(25.0, 50.0);
         assert!((rh_from_dew_point_pct(25.0, td) - 50.0).abs() < 1e-9);
