@@ -390,6 +390,32 @@ fn apply_cooling_actions(
     }
 }
 
+/// Flow fraction of a hall's variable-volume air units: the racks' draw plus
+/// [`AIRFLOW_MARGIN`], less what constant-volume units already move (`want_kg_s`), shared over
+/// the running variable units' design flow and held within [`MIN_FLOW_FRACTION`]…1; 0 with
+/// no variable unit running.
+pub fn variable_flow_fraction(want_kg_s: f64, variable_design_kg_s: f64) -> f64 {
+    if variable_design_kg_s > 0.0 { (want_kg_s / variable_design_kg_s).clamp(MIN_FLOW_FRACTION, 1.0) } else { 0.0 }
+}
+
+/// Supply air the running units of a hall move for a rack draw `rack_draw_kg_s`, kg/s: each
+/// constant-volume unit its design flow, the variable ones [`variable_flow_fraction`] of theirs
+/// (the control stage's rule, for a hall's initial state).
+pub fn hall_supply_kg_s(rack_draw_kg_s: f64, units: impl IntoIterator<Item = (FanControl, f64)>) -> f64 {
+    let mut want = rack_draw_kg_s * (1.0 + AIRFLOW_MARGIN);
+    let (mut constant, mut variable) = (0.0, 0.0);
+    for (control, design_kg_s) in units {
+        match control {
+            FanControl::Constant => {
+                want -= design_kg_s;
+                constant += design_kg_s;
+            }
+            FanControl::Variable => variable += design_kg_s,
+        }
+    }
+    constant + variable * variable_flow_fraction(want, variable)
+}
+
 /// Fan power by the affinity law, kW.
 pub fn fan_power_kw(design_kw: f64, flow_fraction: f64) -> f64 {
     design_kw * flow_fraction.powi(3)
@@ -436,8 +462,7 @@ fn plan_air_units(
                 FanControl::Variable => variable_design += unit.design_flow_kg_s,
             }
         }
-        let variable_fraction =
-            if variable_design > 0.0 { (want / variable_design).clamp(MIN_FLOW_FRACTION, 1.0) } else { 0.0 };
+        let variable_fraction = variable_flow_fraction(want, variable_design);
         for &u in &hall.units {
             let Ok((unit, mut op, mut load, duty)) = units.get_mut(u) else { continue };
             books.units_total += 1;

@@ -193,6 +193,7 @@ pub(super) fn halls(
             let e = spawn_unit(world, &u.item, hall_e, ids, rho, cp);
             units.push(e);
         }
+        settle_hall(world, hall_e, &rows, &units, setpoint, air_heat_kw, cp);
         let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
         hall.rows = rows;
         hall.units = units;
@@ -210,4 +211,44 @@ pub(super) fn halls(
     }
 
     hall_ids
+}
+
+/// Puts a hall in the steady state of its initial operating point, so that the first tick is
+/// not a start-up transient (which would become the run's hottest inlet): the racks draw their
+/// air at the fan speed of an inlet at the supply set point, the air units move what the
+/// control stage will give that draw ([`crate::cooling::hall_supply_kg_s`]: variable units
+/// follow it, constant ones run at design), and the room, the hall's mass and the rows' hot
+/// aisles sit at `set point + air heat / (supply flow · c_p)`.
+fn settle_hall(
+    world: &mut World,
+    hall: Entity,
+    rows: &[Entity],
+    units: &[Entity],
+    setpoint: f64,
+    air_heat_kw: f64,
+    cp: f64,
+) {
+    let fan = crate::load::fan_speed(setpoint);
+    let draw_kg_s: f64 = rows
+        .iter()
+        .flat_map(|&r| world.get::<Row>(r).map(|r| r.racks.clone()).unwrap_or_default())
+        .filter_map(|rack| world.get::<RackAir>(rack))
+        .map(|a| a.max_flow_kg_s * fan * (1.0 - a.recirculation))
+        .sum();
+    let supply_kg_s = crate::cooling::hall_supply_kg_s(
+        draw_kg_s,
+        units
+            .iter()
+            .filter_map(|&u| world.get::<crate::cooling::AirUnit>(u))
+            .map(|u| (u.fan_control, u.design_flow_kg_s)),
+    );
+    let room_c =
+        setpoint + if supply_kg_s > 0.0 { (air_heat_kw * 1_000.0 / (supply_kg_s * cp)).min(15.0) } else { 10.0 };
+    let mut st = world.get_mut::<HallState>(hall).expect("spawned");
+    st.rack_flow_kg_s = draw_kg_s;
+    st.room_c = room_c;
+    st.mass_c = room_c;
+    for &r in rows {
+        world.get_mut::<Row>(r).expect("spawned").hot_c = room_c;
+    }
 }
