@@ -143,7 +143,32 @@ pub enum AirUnitKind {
         max_rh_pct: f64,
         /// DX trim `(capacity_kw, cop_rated, rated_lift_k)`.
         trim: Option<(f64, f64, f64)>,
+        /// Outdoor conditions in which the pads may be wetted.
+        pad_limits: PadLimits,
+        /// Pad water pump power at design airflow, kW (scales with the airflow fraction; drawn
+        /// only while the pads are wet).
+        pad_pump_kw: f64,
     },
+}
+
+/// Outdoor conditions in which an evaporative unit may wet its pads, as EnergyPlus's
+/// `EvaporativeCooler:Direct:ResearchSpecial` "Evaporative Operation Minimum Drybulb
+/// Temperature" and "Maximum Limit Wetbulb Temperature": below the first the pads would only
+/// humidify cold air, above the second they cool too little to be worth their water.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PadLimits {
+    /// Pads stay dry below this outdoor dry bulb, °C.
+    pub min_entering_dry_bulb_c: Option<f64>,
+    /// Pads stay dry above this outdoor wet bulb, °C.
+    pub max_entering_wet_bulb_c: Option<f64>,
+}
+
+impl PadLimits {
+    /// Whether the pads may be wetted at outdoor dry bulb `t_db_c` and wet bulb `t_wb_c`.
+    pub fn allow(&self, t_db_c: f64, t_wb_c: f64) -> bool {
+        self.min_entering_dry_bulb_c.is_none_or(|min| t_db_c >= min)
+            && self.max_entering_wet_bulb_c.is_none_or(|max| t_wb_c <= max)
+    }
 }
 
 /// An air-side cooling unit.
@@ -194,6 +219,8 @@ pub struct AirUnitOp {
     pub limited: bool,
     /// Sensible cooling done by evaporation, kW.
     pub evaporative_kw: f64,
+    /// Pad water pump power, kW.
+    pub pump_kw: f64,
 }
 
 /// A chilled-water plant.
@@ -493,7 +520,17 @@ fn plan_air_units(
                     plan.compressor_kw = q / cop_at_lift(*cop_rated, *rated_lift_k, lift);
                     plan.limited = duty.supply_c > unit.setpoint_c + 0.5;
                 }
-                AirUnitKind::Evaporative { stages, eff_direct, eff_indirect, max_dew_point_c, max_rh_pct, trim } => {
+                AirUnitKind::Evaporative {
+                    stages,
+                    eff_direct,
+                    eff_indirect,
+                    max_dew_point_c,
+                    max_rh_pct,
+                    trim,
+                    pad_limits,
+                    pad_pump_kw,
+                } => {
+                    let pads_allowed = pad_limits.allow(outdoor.dry_bulb_c, outdoor.wet_bulb_c);
                     plan_evaporative(
                         &mut plan,
                         &mut pad_plans,
@@ -504,7 +541,11 @@ fn plan_air_units(
                         cp,
                         (*stages, *eff_direct, *eff_indirect, *max_dew_point_c, *max_rh_pct),
                         *trim,
+                        pads_allowed,
                     );
+                    if plan.pads_on {
+                        plan.pump_kw = pad_pump_kw * fraction;
+                    }
                     if plan.pads_on != op.pads_on {
                         let (kind, msg) = if plan.pads_on {
                             (
@@ -551,7 +592,7 @@ fn plan_air_units(
             books.water_l_per_h += plan.water_l_per_h;
             books.evaporative_water_l_per_h += plan.water_l_per_h;
             books.evaporative_cooling_kw += plan.evaporative_kw;
-            load.demand_kw = plan.fan_kw + plan.compressor_kw;
+            load.demand_kw = plan.fan_kw + plan.compressor_kw + plan.pump_kw;
             *op = plan;
         }
     }
@@ -569,19 +610,24 @@ fn plan_evaporative(
     cp: f64,
     (stages, eff_d, eff_i, max_dp, max_rh): (EvaporativeStages, f64, f64, f64, f64),
     trim: Option<(f64, f64, f64)>,
+    pads_allowed: bool,
 ) {
     let oa = outdoor.air();
     let target = setpoint_c - fan_dt;
     let t_r = hall.room_c;
     // Controllers keep a margin inside the humidity limits [U: typical BMS dead band].
-    let pads = pad_plans.plan(
-        &oa,
-        outdoor.wet_bulb_c,
-        evaporative::Pads { stages, eff_direct: eff_d, eff_indirect: eff_i },
-        target,
-        max_dp - DEW_POINT_MARGIN_K,
-        max_rh - RH_MARGIN_PCT,
-    );
+    let pads = pads_allowed
+        .then(|| {
+            pad_plans.plan(
+                &oa,
+                outdoor.wet_bulb_c,
+                evaporative::Pads { stages, eff_direct: eff_d, eff_indirect: eff_i },
+                target,
+                max_dp - DEW_POINT_MARGIN_K,
+                max_rh - RH_MARGIN_PCT,
+            )
+        })
+        .flatten();
     let (treated, water_per_kg) = match pads {
         Some(tr) if tr.effort > 0.0 && tr.air.t_db_c < oa.t_db_c - 1e-6 => {
             plan.pads_on = true;

@@ -134,6 +134,11 @@ pub(super) fn spawn_unit(
             max_dew_point_c,
             max_rh_pct,
             trim,
+            fan_control,
+            pad_min_entering_dry_bulb_c,
+            pad_max_entering_wet_bulb_c,
+            pad_pump_w_per_m3_s,
+            airflow_m3_per_s,
             ..
         } => (
             AirUnitKind::Evaporative {
@@ -143,9 +148,14 @@ pub(super) fn spawn_unit(
                 max_dew_point_c: *max_dew_point_c,
                 max_rh_pct: *max_rh_pct,
                 trim: trim.as_ref().map(|t| (t.capacity_kw, t.cop_rated, t.rated_lift_k)),
+                pad_limits: crate::cooling::PadLimits {
+                    min_entering_dry_bulb_c: *pad_min_entering_dry_bulb_c,
+                    max_entering_wet_bulb_c: *pad_max_entering_wet_bulb_c,
+                },
+                pad_pump_kw: pad_pump_w_per_m3_s * airflow_m3_per_s / 1_000.0,
             },
             *fan_power_kw,
-            FanControl::Variable,
+            *fan_control,
         ),
     };
     world

@@ -196,6 +196,21 @@ pub enum CoolingUnitSpec {
         /// Mechanical trim, if installed.
         #[serde(default)]
         trim: Option<TrimSpec>,
+        /// Fan control: `Variable` (default) follows the racks' draw plus a margin down to the
+        /// minimum flow fraction; `Constant` always moves the design airflow.
+        #[serde(default)]
+        fan_control: FanControl,
+        /// Pads stay dry below this outdoor dry bulb, °C (none by default).
+        #[serde(default)]
+        pad_min_entering_dry_bulb_c: Option<f64>,
+        /// Pads stay dry above this outdoor wet bulb, °C (none by default).
+        #[serde(default)]
+        pad_max_entering_wet_bulb_c: Option<f64>,
+        /// Pad water pump power per unit of design airflow, W per m³/s (EnergyPlus's "Water
+        /// Pump Power Sizing Factor"; default 0: no pump modelled). Drawn while the pads are
+        /// wet, in proportion to the airflow fraction.
+        #[serde(default)]
+        pad_pump_w_per_m3_s: f64,
     },
 }
 

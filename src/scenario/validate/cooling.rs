@@ -62,8 +62,19 @@ pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: 
             max_dew_point_c,
             max_rh_pct,
             trim,
+            pad_min_entering_dry_bulb_c,
+            pad_max_entering_wet_bulb_c,
+            pad_pump_w_per_m3_s,
             ..
         } => {
+            if let Some(t) = pad_min_entering_dry_bulb_c {
+                c.range(&format!("{path}.pad_min_entering_dry_bulb_c"), *t, -20.0, 50.0, "°C");
+            }
+            if let Some(t) = pad_max_entering_wet_bulb_c {
+                c.range(&format!("{path}.pad_max_entering_wet_bulb_c"), *t, -10.0, 40.0, "°C");
+            }
+            // EnergyPlus examples size recirculation pumps at tens to a few hundred W per m³/s.
+            c.range(&format!("{path}.pad_pump_w_per_m3_s"), *pad_pump_w_per_m3_s, 0.0, 5_000.0, "W per m³/s");
             c.range(&format!("{path}.effectiveness"), *effectiveness, 0.0, 1.0, "");
             c.range(&format!("{path}.indirect_effectiveness"), *indirect_effectiveness, 0.0, 1.0, "");
             c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 1_000.0, "m³/s");
