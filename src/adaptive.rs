@@ -19,7 +19,9 @@
 //! 3. **Ticks never step over a boundary**: the next scripted event, a tanker arriving or
 //!    running empty, the next activity step of a workload (training checkpoints), the next
 //!    time-series row and the end of the run. Every tick is a whole multiple of `tick`, so every time stays on
-//!    the scenario's grid.
+//!    the scenario's grid. A tick cut short by a boundary does not restart the growth: the next
+//!    one grows from the length it was cut from (`dt` in step 2 is then that length), so ticks
+//!    settle on the row grid instead of fragmenting into ever-clipped pieces.
 //!
 //! With `max_tick` equal to `tick` (the default) none of this runs: the step is fixed.
 //!
@@ -98,14 +100,20 @@ pub fn plan_next_tick(
         min_ms
     } else {
         let by_rate = if change_k > 0.0 { dt_ms as f64 * ctl.tolerance_k / change_k } else { f64::INFINITY };
-        ((2 * dt_ms) as f64).min(by_rate).min(max_ms as f64) as u64
+        // A tick cut short to land on a boundary grows again from the length it was cut from:
+        // growing from the clipped length, ticks never settled on the output-row grid (a
+        // steady year at 10-minute rows took 40 % more ticks than at hourly rows).
+        let grow_from_ms = dt_ms.max(ctl.unclipped_ms);
+        ((2 * grow_from_ms) as f64).min(by_rate).min(max_ms as f64) as u64
     };
+    let wanted_ms = next_ms;
     // Boundaries the next tick must not step over.
     let boundaries =
         [next_event_ms, next_tanker_ms, workloads.next_step_ms(end_ms), Some(ts.next_row_ms()), Some(clock.end_ms)];
     for b in boundaries.into_iter().flatten().filter(|&b| b > end_ms) {
         next_ms = next_ms.min(b - end_ms);
     }
+    ctl.unclipped_ms = if next_ms < wanted_ms { wanted_ms } else { 0 };
     // Whole multiples of the scenario's tick, at least one.
     ctl.next = SimDuration::from_ms((next_ms / min_ms).max(1) * min_ms);
 }

@@ -285,6 +285,9 @@ pub struct StepControl {
     pub(crate) temps: Vec<f64>,
     /// Scratch buffer for this tick's temperatures, °C.
     pub(crate) scratch: Vec<f64>,
+    /// The length the current tick had before it was cut short to land on a boundary (an
+    /// output row, an event, the end), ms; 0 when it was not cut.
+    pub(crate) unclipped_ms: u64,
 }
 
 impl StepControl {
@@ -300,6 +303,7 @@ impl StepControl {
             held_by_reason: Default::default(),
             temps: Vec::new(),
             scratch: Vec::new(),
+            unclipped_ms: 0,
         }
     }
 
