@@ -95,15 +95,15 @@ pub(crate) fn power_flow(
     // 2. Rack supplies this tick; loads onto their live feeds, accumulated by slot.
     let mut newly_dark: Vec<(String, f64)> = Vec::new();
     let mut newly_lit = 0u32;
+    let mut acc_kw = vec![0.0_f64; topo.top_down.len()];
     for (rack, feeds, load, mut supply) in &mut racks {
-        let a_live = topo.slot(feeds.a).is_some_and(|s| energized[s]);
-        let b_live = feeds.b.and_then(|b| topo.slot(b)).is_some_and(|s| energized[s]);
+        let slots = RackSlots::new(&topo, feeds, &energized);
         let was = supply.powered;
-        supply.powered = a_live || b_live;
+        supply.powered = slots.a_share + slots.b_share > 0.0;
         let demand = load.demand_kw;
-        let (a_share, b_share) = rack_shares(a_live, b_live);
-        supply.a_kw = demand * a_share;
-        supply.b_kw = demand * b_share;
+        slots.add_load(&mut acc_kw, demand);
+        supply.a_kw = demand * slots.a_share;
+        supply.b_kw = demand * slots.b_share;
         supply.delivered_kw = supply.a_kw + supply.b_kw;
         supply.unserved_kw = if supply.powered { 0.0 } else { demand };
         books.it_kw += supply.delivered_kw;
@@ -133,20 +133,23 @@ pub(crate) fn power_flow(
         log.log(t, EventKind::LoadRestored, Severity::Info, "site", format!("{newly_lit} rack(s) powered again"), None);
     }
     for mut l in &mut loads {
-        let live = topo.slot(l.feed).is_some_and(|s| energized[s]);
-        l.powered = live;
-        l.delivered_kw = if live { l.demand_kw } else { 0.0 };
+        let slot = topo.slot(l.feed).filter(|&s| energized[s]);
+        l.powered = slot.is_some();
+        l.delivered_kw = if l.powered { l.demand_kw } else { 0.0 };
+        if let Some(s) = slot {
+            acc_kw[s] += l.delivered_kw;
+        }
         books.cooling_kw += l.delivered_kw;
     }
-    let acc_kw = feed_loads(&topo, &energized, &racks, &loads);
 
     // 3. Flow and losses, bottom-up (the same pass the battery check used), then its effects
     //    node by node in the same order: books, batteries, generator shares, protection.
-    let flows = flow_pass(&topo, &nodes, acc_kw, dt);
     for (slot, &e) in topo.top_down.iter().enumerate().rev() {
-        let SlotFlow { acc_kw, out_kw: out, loss_kw: loss, input_kw: input, .. } = flows[slot];
-        let (mut node, feed, _, _, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
-        node.acc_kw = acc_kw;
+        let (mut node, feed, tx, sb, bus, ups, dist) = nodes.get_mut(e).expect("topology lists power nodes");
+        let (flow, source) = node_flow(&node, tx, sb, ups.as_deref(), dist.as_deref(), acc_kw[slot], dt);
+        carry(&topo, &mut acc_kw, source, flow.input_kw);
+        let SlotFlow { acc_kw: load_kw, out_kw: out, loss_kw: loss, input_kw: input } = flow;
+        node.acc_kw = load_kw;
         node.output_kw = out;
         match node.kind {
             NodeKind::Utility => {
@@ -284,18 +287,8 @@ fn feed_loads(
 ) -> Vec<f64> {
     let mut acc_kw = vec![0.0_f64; topo.top_down.len()];
     for (_, feeds, load, _) in racks {
-        let a_slot = topo.slot(feeds.a);
-        let b_slot = feeds.b.and_then(|b| topo.slot(b));
-        let a_live = a_slot.is_some_and(|s| energized[s]);
-        let b_live = b_slot.is_some_and(|s| energized[s]);
-        let (a_share, b_share) = rack_shares(a_live, b_live);
-        let demand = load.demand_kw;
-        if let Some(s) = a_slot.filter(|_| a_share > 0.0) {
-            acc_kw[s] += demand * a_share;
-        }
-        if let Some(s) = b_slot.filter(|_| b_share > 0.0) {
-            acc_kw[s] += demand * b_share;
-        }
+        let slots = RackSlots::new(topo, feeds, energized);
+        slots.add_load(&mut acc_kw, load.demand_kw);
     }
     for l in loads {
         if let Some(s) = topo.slot(l.feed).filter(|&s| energized[s]) {
@@ -305,9 +298,37 @@ fn feed_loads(
     acc_kw
 }
 
-/// The flow pass, bottom-up, without side effects: each element's output, losses and input
-/// for the loads `acc_kw` already on it, its input carried to its source (the emergency side
-/// of a switchboard whose ATS is on emergency). Used by the battery check and by the tick.
+/// A rack's feed slots this tick and the shares of its demand each carries.
+struct RackSlots {
+    a: Option<usize>,
+    b: Option<usize>,
+    a_share: f64,
+    b_share: f64,
+}
+
+impl RackSlots {
+    /// The slots of `feeds` and their shares for the energisation in `energized`.
+    fn new(topo: &PowerTopology, feeds: &RackFeeds, energized: &[bool]) -> Self {
+        let a = topo.slot(feeds.a);
+        let b = feeds.b.and_then(|b| topo.slot(b));
+        let (a_share, b_share) = rack_shares(a.is_some_and(|s| energized[s]), b.is_some_and(|s| energized[s]));
+        Self { a, b, a_share, b_share }
+    }
+
+    /// Adds `demand_kw` to the slots that carry it.
+    fn add_load(&self, acc_kw: &mut [f64], demand_kw: f64) {
+        if let Some(s) = self.a.filter(|_| self.a_share > 0.0) {
+            acc_kw[s] += demand_kw * self.a_share;
+        }
+        if let Some(s) = self.b.filter(|_| self.b_share > 0.0) {
+            acc_kw[s] += demand_kw * self.b_share;
+        }
+    }
+}
+
+/// The flow pass, bottom-up, without side effects: each element's output, losses and input for
+/// the loads `acc_kw` already on it, its input carried to its source. The battery check runs it
+/// read-only; the tick runs [`node_flow`] and [`carry`] node by node with its effects between.
 pub(crate) fn flow_pass(
     topo: &PowerTopology,
     nodes: &Query<NodeParts>,
@@ -317,37 +338,56 @@ pub(crate) fn flow_pass(
     let mut flows = vec![SlotFlow::default(); topo.top_down.len()];
     for (slot, &e) in topo.top_down.iter().enumerate().rev() {
         let (node, _, tx, sb, _, ups, dist) = nodes.get(e).expect("topology lists power nodes");
-        let acc = acc_kw[slot];
-        let out = if node.energized { acc } else { 0.0 };
-        let mut source = node.upstream;
-        let (loss, input) = match node.kind {
-            NodeKind::Utility => (0.0, out),
-            NodeKind::GeneratorBus => (0.0, 0.0),
-            NodeKind::Transformer => {
-                let loss = if node.energized { tx.map_or(0.0, |t| t.loss_kw(out)) } else { 0.0 };
-                (loss, out + loss)
-            }
-            NodeKind::Switchboard => {
-                if sb.is_some_and(|s| s.ats == AtsState::OnEmergency) {
-                    source = sb.and_then(|s| s.emergency);
-                }
-                (0.0, out)
-            }
-            NodeKind::Ups => ups.map_or((0.0, 0.0), |u| u.flow_kw(out, dt)),
-            NodeKind::Distribution => {
-                let loss =
-                    if node.energized { dist.map_or(0.0, |d| d.losses.loss_kw(out, node.rating_kw)) } else { 0.0 };
-                (loss, out + loss)
-            }
-        };
-        flows[slot] = SlotFlow { acc_kw: acc, out_kw: out, loss_kw: loss, input_kw: input };
-        if input > 0.0
-            && let Some(up) = source.and_then(|src| topo.slot(src))
-        {
-            acc_kw[up] += input;
-        }
+        let (flow, source) = node_flow(node, tx, sb, ups, dist, acc_kw[slot], dt);
+        carry(topo, &mut acc_kw, source, flow.input_kw);
+        flows[slot] = flow;
     }
     flows
+}
+
+/// One element's flow for the load `acc_kw` on it, and the source it draws from this tick (the
+/// emergency side of a switchboard whose ATS is on emergency): a dead element delivers nothing;
+/// transformers and distribution add their losses; a UPS takes what [`Ups::flow_kw`] says.
+fn node_flow(
+    node: &PowerNode,
+    tx: Option<&Transformer>,
+    sb: Option<&Switchboard>,
+    ups: Option<&Ups>,
+    dist: Option<&Distribution>,
+    acc_kw: f64,
+    dt: f64,
+) -> (SlotFlow, Option<Entity>) {
+    let out = if node.energized { acc_kw } else { 0.0 };
+    let mut source = node.upstream;
+    let (loss, input) = match node.kind {
+        NodeKind::Utility => (0.0, out),
+        NodeKind::GeneratorBus => (0.0, 0.0),
+        NodeKind::Transformer => {
+            let loss = if node.energized { tx.map_or(0.0, |t| t.loss_kw(out)) } else { 0.0 };
+            (loss, out + loss)
+        }
+        NodeKind::Switchboard => {
+            if sb.is_some_and(|s| s.ats == AtsState::OnEmergency) {
+                source = sb.and_then(|s| s.emergency);
+            }
+            (0.0, out)
+        }
+        NodeKind::Ups => ups.map_or((0.0, 0.0), |u| u.flow_kw(out, dt)),
+        NodeKind::Distribution => {
+            let loss = if node.energized { dist.map_or(0.0, |d| d.losses.loss_kw(out, node.rating_kw)) } else { 0.0 };
+            (loss, out + loss)
+        }
+    };
+    (SlotFlow { acc_kw, out_kw: out, loss_kw: loss, input_kw: input }, source)
+}
+
+/// Adds an element's input to the load on its source.
+fn carry(topo: &PowerTopology, acc_kw: &mut [f64], source: Option<Entity>, input_kw: f64) {
+    if input_kw > 0.0
+        && let Some(up) = source.and_then(|src| topo.slot(src))
+    {
+        acc_kw[up] += input_kw;
+    }
 }
 
 /// Shares of a rack's demand on its A and B feeds given which are live (2N: all of it on the
