@@ -90,9 +90,85 @@ pub struct RackType {
     pub design_delta_t_k: f64,
     /// Heat rejection.
     pub cooling: RackCooling,
+    /// How the servers' power and airflow respond to activity and inlet temperature (default:
+    /// the built-in fan law, no inlet dependence of the non-GPU power).
+    #[serde(default)]
+    pub it_curves: ItCurves,
     /// Where the figures come from.
     #[serde(default)]
     pub source: String,
+}
+
+/// A rack's response to activity `u` and inlet temperature `T_in`, in the form of EnergyPlus's
+/// `ElectricEquipment:ITE:AirCooled` (docs/physics.md §1.3): each curve is optional and the
+/// default reproduces dctwin's built-in law.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ItCurves {
+    /// Multiplier on the non-GPU server power `P_base(u)` as `f(u, T_in)` (EnergyPlus's "CPU
+    /// Power Input Function of Loading and Air Temperature"; CPU and memory leakage, VR
+    /// losses). Default 1. GPU power follows the GPU model and its thermal caps.
+    #[serde(default)]
+    pub power: Option<Biquadratic>,
+    /// Airflow as a fraction of the rack's full-speed airflow, `f(u, T_in)` (EnergyPlus's "Air
+    /// Flow Function of Loading and Air Temperature"). Default: 0.5 up to 25 °C inlet, rising
+    /// linearly to 1 at 35 °C, whatever the activity.
+    #[serde(default)]
+    pub airflow: Option<Biquadratic>,
+    /// Fan power as a fraction of full-speed fan power, `f(airflow fraction)` (EnergyPlus's
+    /// "Fan Power Input Function of Flow"). Default: the affinity law, `s³`.
+    #[serde(default)]
+    pub fan_power: Option<Cubic>,
+}
+
+/// `z = c0 + c1·x + c2·x² + c3·y + c4·y² + c5·x·y`, with `x` and `y` held within their limits
+/// (EnergyPlus `Curve:Biquadratic`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Biquadratic {
+    /// `[c0, c1, c2, c3, c4, c5]` (six values; validation checks the count).
+    pub coefficients: Vec<f64>,
+    /// Smallest `x` evaluated (larger ones are used as given).
+    pub min_x: f64,
+    /// Largest `x` evaluated.
+    pub max_x: f64,
+    /// Smallest `y` evaluated.
+    pub min_y: f64,
+    /// Largest `y` evaluated.
+    pub max_y: f64,
+}
+
+impl Biquadratic {
+    /// The curve at `(x, y)`, each clamped to its limits.
+    pub fn eval(&self, x: f64, y: f64) -> f64 {
+        let k = |i: usize| self.coefficients.get(i).copied().unwrap_or(0.0);
+        let (c0, c1, c2, c3, c4, c5) = (k(0), k(1), k(2), k(3), k(4), k(5));
+        let x = x.clamp(self.min_x, self.max_x);
+        let y = y.clamp(self.min_y, self.max_y);
+        c0 + c1 * x + c2 * x * x + c3 * y + c4 * y * y + c5 * x * y
+    }
+}
+
+/// `z = c0 + c1·x + c2·x² + c3·x³`, with `x` held within its limits (EnergyPlus `Curve:Cubic`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cubic {
+    /// `[c0, c1, c2, c3]` (four values; validation checks the count).
+    pub coefficients: Vec<f64>,
+    /// Smallest `x` evaluated.
+    pub min_x: f64,
+    /// Largest `x` evaluated.
+    pub max_x: f64,
+}
+
+impl Cubic {
+    /// The curve at `x`, clamped to its limits.
+    pub fn eval(&self, x: f64) -> f64 {
+        let k = |i: usize| self.coefficients.get(i).copied().unwrap_or(0.0);
+        let (c0, c1, c2, c3) = (k(0), k(1), k(2), k(3));
+        let x = x.clamp(self.min_x, self.max_x);
+        c0 + x * (c1 + x * (c2 + x * c3))
+    }
 }
 
 /// The equipment catalog: GPU models and rack types by id.
@@ -153,6 +229,32 @@ impl RackType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn it_curves_evaluate_and_hold_their_limits() {
+        // 1 + 1 %/K above 25 °C as EnergyPlus writes it: 0.75 + 0.01·T.
+        let power = Biquadratic {
+            coefficients: vec![0.75, 0.0, 0.0, 0.01, 0.0, 0.0],
+            min_x: 0.0,
+            max_x: 1.0,
+            min_y: 15.0,
+            max_y: 40.0,
+        };
+        assert!((power.eval(0.5, 25.0) - 1.0).abs() < 1e-12);
+        assert!((power.eval(0.5, 30.0) - 1.05).abs() < 1e-12);
+        assert!((power.eval(0.5, 50.0) - 1.15).abs() < 1e-12, "inlet held at 40 °C");
+        let mixed = Biquadratic {
+            coefficients: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            min_x: 0.0,
+            max_x: 1.0,
+            min_y: 0.0,
+            max_y: 2.0,
+        };
+        assert!((mixed.eval(0.5, 1.0) - (1.0 + 1.0 + 0.75 + 4.0 + 5.0 + 3.0)).abs() < 1e-12);
+        let cube = Cubic { coefficients: vec![0.0, 0.0, 0.0, 1.0], min_x: 0.0, max_x: 1.0 };
+        assert!((cube.eval(0.5) - 0.125).abs() < 1e-12);
+        assert_eq!(cube.eval(1.5), 1.0, "flow fraction held at 1");
+    }
 
     #[test]
     fn builtin_catalog_parses_and_matches_published_rack_powers() {

@@ -206,3 +206,27 @@ fn an_unwritable_output_directory_fails_cleanly_and_keeps_old_results() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files left behind");
 }
+
+#[test]
+fn an_it_curve_with_backwards_limits_is_located() {
+    let text = data_with(
+        "two_n_row.ron",
+        &[(
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air),",
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air,\n                          it_curves: (power: Some((coefficients: [0.75, 0, 0, 0.01, 0, 0], min_x: 0, max_x: 1, min_y: 40, max_y: 15)))),",
+        )],
+    );
+    assert_rejected(&text, line_of(&text, "it_curves:"), &["limits ordered", "EnergyPlus form"]);
+}
+
+#[test]
+fn an_it_curve_that_goes_negative_is_rejected() {
+    let text = data_with(
+        "two_n_row.ron",
+        &[(
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air),",
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air,\n                          it_curves: (airflow: Some((coefficients: [-1, 0, 0, 0.01, 0, 0], min_x: 0, max_x: 1, min_y: 15, max_y: 40)))),",
+        )],
+    );
+    assert_rejected(&text, line_of(&text, "it_curves:"), &["leaves 0–3"]);
+}

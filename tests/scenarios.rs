@@ -181,3 +181,33 @@ fn added_racks_join_the_row_end_on_its_feed_and_books_stay_closed() {
     assert!(s.heat_balance_error < 1e-9, "heat books {}", s.heat_balance_error);
     assert_eq!(s.load_dropped_kwh, 0.0);
 }
+
+/// IT curves given in a scenario's catalog block take effect: a flat 10 kW rack whose non-GPU
+/// power is `0.75 + 0.01·T_in` (1 at a 25 °C inlet, +1 %/K) draws that multiple of 10 kW at the
+/// inlet it sees, tick by tick.
+#[test]
+fn a_scenario_catalog_can_give_its_racks_it_curves() {
+    let text = data_with(
+        "two_n_row.ron",
+        &[
+            (
+                "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air),",
+                "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air,\n                          it_curves: (power: Some((coefficients: [0.75, 0, 0, 0.01, 0, 0], min_x: 0, max_x: 1, min_y: 10, max_y: 45)))),",
+            ),
+            (r#"events: [(at: "10min", action: BreakerTrip(breaker: "feed-a"), note: "insulation fault opens feed A")],"#, "events: [],"),
+        ],
+    );
+    let mut sim = Sim::new(&text);
+    sim.run_until(300.0);
+    let world = sim.world();
+    let mut q = world.query::<(&dctwin::load::RackLoad, &dctwin::thermal::RackAir)>();
+    let before: Vec<f64> = q.iter(world).map(|(_, a)| a.inlet_c).collect();
+    sim.step();
+    let world = sim.world();
+    let mut q = world.query::<(&dctwin::load::RackLoad, &dctwin::thermal::RackAir)>();
+    for ((load, _), inlet) in q.iter(world).zip(&before) {
+        let want = 10.0 * (0.75 + 0.01 * inlet);
+        assert!((load.base_kw - want).abs() < 1e-9, "{} kW at a {inlet:.2} °C inlet, want {want}", load.base_kw);
+        assert!(load.base_kw < 10.0, "inlets below 25 °C: below nameplate");
+    }
+}

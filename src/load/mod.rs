@@ -89,6 +89,8 @@ pub struct RackParams {
     pub gpu: Option<GpuModel>,
     /// GPUs per rack.
     pub gpu_count: u32,
+    /// Power and airflow response to activity and inlet temperature.
+    pub curves: crate::catalog::ItCurves,
 }
 
 impl RackParams {
@@ -114,6 +116,16 @@ impl RackParams {
             nameplate_kw: catalog.nameplate_kw(rack),
             gpu: catalog.gpu_of(rack).cloned(),
             gpu_count: if rack.gpu.is_some() { rack.gpu_count } else { 0 },
+            curves: rack.it_curves.clone(),
+        }
+    }
+
+    /// Airflow as a fraction of full speed at activity `u` and inlet `inlet_c` (the rack type's
+    /// airflow curve, or the built-in [`fan_speed`] law), never negative.
+    pub fn airflow_fraction(&self, u: f64, inlet_c: f64) -> f64 {
+        match &self.curves.airflow {
+            Some(c) => c.eval(u, inlet_c).max(0.0),
+            None => fan_speed(inlet_c),
         }
     }
 
@@ -628,7 +640,7 @@ fn rack_demand(
 ) {
     let p = &rack.params;
     let u = rack_activity(workloads, rack, &mut load.noise, t_run_s);
-    let s = fan_speed(inlet_c);
+    let s = p.airflow_fraction(u, inlet_c);
     let mut gpu_w = 0.0_f64;
     if let Some(g) = &p.gpu {
         let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
@@ -650,8 +662,14 @@ fn rack_demand(
     load.utilisation = u;
     load.fan_speed = s;
     load.base_kw = p.base_idle_kw + (p.base_max_kw - p.base_idle_kw) * u;
+    if let Some(c) = &p.curves.power {
+        load.base_kw *= c.eval(u, inlet_c).max(0.0);
+    }
     load.gpu_kw = gpu_w / 1_000.0;
-    load.fan_kw = p.fan_max_kw * s * s * s;
+    load.fan_kw = match &p.curves.fan_power {
+        Some(c) => p.fan_max_kw * c.eval(s).max(0.0),
+        None => p.fan_max_kw * s * s * s,
+    };
     load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
 }
 
@@ -687,6 +705,73 @@ pub enum LoadProfile {
 mod tests {
     use super::*;
     use crate::units::SimDuration;
+
+    /// The built-in `legacy_air_10kw` rack with `curves`, at constant activity 0.6.
+    fn legacy_rack(curves: crate::catalog::ItCurves) -> (Rack, Workloads) {
+        let catalog = Catalog::builtin();
+        let mut rt = catalog.racks["legacy_air_10kw"].clone();
+        rt.it_curves = curves;
+        let rack = Rack {
+            id: "hall/R01/01".into(),
+            hall: Entity::PLACEHOLDER,
+            row: Entity::PLACEHOLDER,
+            hall_index: 0,
+            row_index: 0,
+            position: 1,
+            index: 0,
+            workload: 0,
+            params: RackParams::from_catalog(&catalog, "legacy_air_10kw", &rt),
+        };
+        let w = Workload { id: "w".into(), profile: LoadProfile::Constant(0.6), noise: 0.0 };
+        (rack, Workloads { list: vec![w], activity: vec![0.6], seed: 1 })
+    }
+
+    /// `(base, fan, demand)` kW and the airflow fraction of `rack` at inlet `inlet_c`.
+    fn demand_at(rack: &Rack, w: &Workloads, inlet_c: f64) -> (f64, f64, f64, f64) {
+        let (mut load, mut bank) = (RackLoad::default(), GpuBank::default());
+        rack_demand(rack, &mut load, &mut bank, inlet_c, w, 0.0);
+        (load.base_kw, load.fan_kw, load.demand_kw, load.fan_speed)
+    }
+
+    #[test]
+    fn it_curves_make_server_power_and_airflow_follow_the_inlet() {
+        use crate::catalog::{Biquadratic, Cubic, ItCurves};
+        // Non-GPU power +1 %/K above a 25 °C design inlet; airflow 0.5 of full speed at 25 °C,
+        // +2 % of that per K; fan power by the affinity law written as a cubic.
+        let curves = ItCurves {
+            power: Some(Biquadratic {
+                coefficients: vec![0.75, 0.0, 0.0, 0.01, 0.0, 0.0],
+                min_x: 0.0,
+                max_x: 1.0,
+                min_y: 10.0,
+                max_y: 45.0,
+            }),
+            airflow: Some(Biquadratic {
+                coefficients: vec![0.25, 0.0, 0.0, 0.01, 0.0, 0.0],
+                min_x: 0.0,
+                max_x: 1.0,
+                min_y: 10.0,
+                max_y: 45.0,
+            }),
+            fan_power: Some(Cubic { coefficients: vec![0.0, 0.0, 0.0, 1.0], min_x: 0.0, max_x: 1.0 }),
+        };
+        let (rack, w) = legacy_rack(curves);
+        let (base_25, fan_25, demand_25, s_25) = demand_at(&rack, &w, 25.0);
+        let (base_30, fan_30, demand_30, s_30) = demand_at(&rack, &w, 30.0);
+        // legacy_air_10kw: base 4.0 + (8.6 − 4.0)·0.6 = 6.76 kW at the design inlet.
+        assert!((base_25 - 6.76).abs() < 1e-12, "{base_25}");
+        assert!((base_30 / base_25 - 1.05).abs() < 1e-12, "+1 %/K over 5 K: {base_30} vs {base_25}");
+        assert!((s_25 - 0.5).abs() < 1e-12 && (s_30 - 0.55).abs() < 1e-12, "airflow {s_25} → {s_30}");
+        assert!((fan_30 / fan_25 - 1.1_f64.powi(3)).abs() < 1e-12, "fan power ∝ flow³");
+        assert!((demand_30 - (base_30 + fan_30)).abs() < 1e-12 && demand_30 > demand_25);
+        // Without curves: the built-in law, no inlet dependence of the non-GPU power.
+        let (plain, w) = legacy_rack(ItCurves::default());
+        let (b25, _, _, s25) = demand_at(&plain, &w, 25.0);
+        let (b30, f30, _, s30) = demand_at(&plain, &w, 30.0);
+        assert_eq!(b25, b30);
+        assert_eq!((s25, s30), (fan_speed(25.0), fan_speed(30.0)));
+        assert!((f30 - 1.2 * 0.75_f64.powi(3)).abs() < 1e-12, "legacy fan 1.2 kW at speed 0.75");
+    }
 
     #[test]
     fn fan_speed_ramps_between_25_and_35_c() {

@@ -193,7 +193,7 @@ pub(super) fn halls(
             let e = spawn_unit(world, &u.item, hall_e, ids, rho, cp);
             units.push(e);
         }
-        settle_hall(world, hall_e, &rows, &units, setpoint, air_heat_kw, cp);
+        settle_hall(world, hall_e, &rows, &units, (setpoint, air_heat_kw), cp, activity0);
         let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
         hall.rows = rows;
         hall.units = units;
@@ -224,16 +224,18 @@ fn settle_hall(
     hall: Entity,
     rows: &[Entity],
     units: &[Entity],
-    setpoint: f64,
-    air_heat_kw: f64,
+    (setpoint, air_heat_kw): (f64, f64),
     cp: f64,
+    activity0: &[f64],
 ) {
-    let fan = crate::load::fan_speed(setpoint);
     let draw_kg_s: f64 = rows
         .iter()
         .flat_map(|&r| world.get::<Row>(r).map(|r| r.racks.clone()).unwrap_or_default())
-        .filter_map(|rack| world.get::<RackAir>(rack))
-        .map(|a| a.max_flow_kg_s * fan * (1.0 - a.recirculation))
+        .filter_map(|rack| Some((world.get::<crate::load::Rack>(rack)?, world.get::<RackAir>(rack)?)))
+        .map(|(r, a)| {
+            let u = activity0.get(r.workload).copied().unwrap_or(0.0);
+            a.max_flow_kg_s * r.params.airflow_fraction(u, setpoint) * (1.0 - a.recirculation)
+        })
         .sum();
     let supply_kg_s = crate::cooling::hall_supply_kg_s(
         draw_kg_s,

@@ -305,6 +305,47 @@ fn check_catalog(c: &mut Checker, s: &Scenario, catalog: &Catalog) {
             c.range(&format!("{p}.cooling.l2a_ua_kw_per_k"), l2a_ua_kw_per_k, 0.0, 1_000.0, "kW/K");
             c.positive(&format!("{p}.cooling.coolant_kj_per_k"), coolant_kj_per_k, 1e5, "kJ/K");
         }
+        check_it_curves(c, &format!("{p}.it_curves"), &r.it_curves);
+    }
+}
+
+/// IT curves: finite coefficients, ordered limits within activity 0–1 and inlet −20…60 °C, and
+/// a curve that stays within 0–3 (power multiplier, airflow or fan-power fraction) over them.
+fn check_it_curves(c: &mut Checker, path: &str, curves: &crate::catalog::ItCurves) {
+    let hint = "EnergyPlus form: coefficients [c0..c5] of c0 + c1·u + c2·u² + c3·T + c4·T² + c5·u·T, \
+                with min_x/max_x the activity range (0–1) and min_y/max_y the inlet range in °C";
+    for (name, curve) in [("power", &curves.power), ("airflow", &curves.airflow)] {
+        let Some(b) = curve else { continue };
+        let p = format!("{path}.{name}");
+        if b.coefficients.len() != 6
+            || b.coefficients.iter().any(|k| !k.is_finite())
+            || !(0.0..=1.0).contains(&b.min_x)
+            || !(b.min_x..=1.0).contains(&b.max_x)
+            || !(-20.0..=60.0).contains(&b.min_y)
+            || !(b.min_y..=60.0).contains(&b.max_y)
+        {
+            c.err(&p, "six finite coefficients, and limits ordered within 0–1 and −20…60 °C", hint);
+            continue;
+        }
+        let corners = [(b.min_x, b.min_y), (b.min_x, b.max_y), (b.max_x, b.min_y), (b.max_x, b.max_y)];
+        if corners.iter().any(|&(x, y)| !(0.0..=3.0).contains(&b.eval(x, y))) {
+            c.err(&p, "the curve leaves 0–3 at a corner of its range", hint);
+        }
+    }
+    if let Some(f) = &curves.fan_power {
+        let p = format!("{path}.fan_power");
+        let ok = f.coefficients.len() == 4
+            && f.coefficients.iter().all(|k| k.is_finite())
+            && (0.0..=2.0).contains(&f.min_x)
+            && (f.min_x..=2.0).contains(&f.max_x)
+            && [f.min_x, f.max_x].iter().all(|&x| (0.0..=10.0).contains(&f.eval(x)));
+        if !ok {
+            c.err(
+                &p,
+                "fan-power curve: four finite coefficients, 0 ≤ min_x ≤ max_x ≤ 2, values within 0–10",
+                "the affinity law is coefficients [0, 0, 0, 1] on 0–1",
+            );
+        }
     }
 }
 
