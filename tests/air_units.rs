@@ -111,3 +111,19 @@ fn the_pad_pump_runs_only_with_wet_pads_in_proportion_to_the_airflow() {
         assert!(!op.pads_on && op.pump_kw == 0.0, "{}: mild weather, pads dry, pump off", u.id);
     }
 }
+
+/// A fan given by its pressure rise and efficiency draws the air power over the efficiency:
+/// 25 m³/s × 600 Pa / 0.6 = 25 kW at design flow (docs/physics.md §2.3), exactly as the same
+/// unit given `fan_power_kw: 25.0`.
+#[test]
+fn fan_power_from_pressure_rise_and_efficiency() {
+    let by_pressure = units_after_10_min(&[
+        CONSTANT,
+        ("fan_power_kw: 15.0, supply_setpoint_c", "fan_pressure_pa: 600.0, fan_efficiency: 0.6, supply_setpoint_c"),
+    ]);
+    let by_power = units_after_10_min(&[CONSTANT, ("fan_power_kw: 15.0,", "fan_power_kw: 25.0,")]);
+    for ((u, a, _), (_, b, _)) in by_pressure.iter().zip(&by_power) {
+        assert!((u.fan_power_kw - 25.0).abs() < 1e-12, "{}: {} kW", u.id, u.fan_power_kw);
+        assert!((a.fan_kw - 25.0).abs() < 1e-12 && a.fan_kw == b.fan_kw, "{}: {} vs {} kW", u.id, a.fan_kw, b.fan_kw);
+    }
+}

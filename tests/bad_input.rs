@@ -230,3 +230,15 @@ fn an_it_curve_that_goes_negative_is_rejected() {
     );
     assert_rejected(&text, line_of(&text, "it_curves:"), &["leaves 0–3"]);
 }
+
+#[test]
+fn a_fan_given_both_ways_or_half_given_is_rejected() {
+    let both = small_hall_with("fan_power_kw: 6.0,", "fan_power_kw: 6.0, fan_pressure_pa: 500.0, fan_efficiency: 0.6,");
+    assert_rejected(&both, line_of(&both, "fan_pressure_pa"), &["fan power given twice", "fan_efficiency"]);
+    let half = small_hall_with("fan_power_kw: 6.0,", "fan_pressure_pa: 500.0,");
+    assert_rejected(
+        &half,
+        line_of(&half, "fan_pressure_pa"),
+        &["fan power is missing", "P = airflow × pressure / efficiency"],
+    );
+}

@@ -194,7 +194,10 @@ fn a_scenario_catalog_can_give_its_racks_it_curves() {
                 "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air),",
                 "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air,\n                          it_curves: (power: Some((coefficients: [0.75, 0, 0, 0.01, 0, 0], min_x: 0, max_x: 1, min_y: 10, max_y: 45)))),",
             ),
-            (r#"events: [(at: "10min", action: BreakerTrip(breaker: "feed-a"), note: "insulation fault opens feed A")],"#, "events: [],"),
+            (
+                r#"events: [(at: "10min", action: BreakerTrip(breaker: "feed-a"), note: "insulation fault opens feed A")],"#,
+                "events: [],",
+            ),
         ],
     );
     let mut sim = Sim::new(&text);

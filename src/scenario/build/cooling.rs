@@ -105,32 +105,32 @@ pub(super) fn spawn_unit(
     cp: f64,
 ) -> Entity {
     let flow = unit_airflow(u) * rho;
+    let fan_kw = u.design_fan_kw().unwrap_or(0.0);
     let (kind, fan_kw, control) = match u {
-        CoolingUnitSpec::Crah { sensible_capacity_kw, fan_power_kw, supply_setpoint_c, plant, fan_control, .. } => {
+        CoolingUnitSpec::Crah { sensible_capacity_kw, supply_setpoint_c, plant, fan_control, .. } => {
             let chw = world.get::<ChillerPlant>(ids[plant]).map_or(12.0, |p| p.setpoint_c);
             // Rated capacity at design flow with the return at set point + coil ΔT.
             let dt_coil = sensible_capacity_kw * 1_000.0 / (flow * cp);
             let eff = (dt_coil / (supply_setpoint_c + dt_coil - chw)).clamp(0.05, 0.95);
             (
                 AirUnitKind::Crah { capacity_kw: *sensible_capacity_kw, coil_effectiveness: eff, plant: ids[plant] },
-                *fan_power_kw,
+                fan_kw,
                 *fan_control,
             )
         }
-        CoolingUnitSpec::Crac { sensible_capacity_kw, fan_power_kw, cop_rated, rated_lift_k, fan_control, .. } => (
+        CoolingUnitSpec::Crac { sensible_capacity_kw, cop_rated, rated_lift_k, fan_control, .. } => (
             AirUnitKind::Crac {
                 capacity_kw: *sensible_capacity_kw,
                 cop_rated: *cop_rated,
                 rated_lift_k: *rated_lift_k,
             },
-            *fan_power_kw,
+            fan_kw,
             *fan_control,
         ),
         CoolingUnitSpec::EvaporativeAhu {
             stages,
             effectiveness,
             indirect_effectiveness,
-            fan_power_kw,
             max_dew_point_c,
             max_rh_pct,
             trim,
@@ -154,7 +154,7 @@ pub(super) fn spawn_unit(
                 },
                 pad_pump_kw: pad_pump_w_per_m3_s * airflow_m3_per_s / 1_000.0,
             },
-            *fan_power_kw,
+            fan_kw,
             *fan_control,
         ),
     };

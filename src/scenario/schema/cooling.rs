@@ -117,8 +117,16 @@ pub enum CoolingUnitSpec {
         sensible_capacity_kw: f64,
         /// Design airflow, m³/s.
         airflow_m3_per_s: f64,
-        /// Fan power at design airflow, kW.
-        fan_power_kw: f64,
+        /// Fan power at design airflow, kW (or `fan_pressure_pa` with `fan_efficiency`).
+        #[serde(default)]
+        fan_power_kw: Option<f64>,
+        /// Fan total pressure rise at design airflow, Pa (with `fan_efficiency`, instead of
+        /// `fan_power_kw`).
+        #[serde(default)]
+        fan_pressure_pa: Option<f64>,
+        /// Fan, motor and drive efficiency at design airflow, 0–1 (with `fan_pressure_pa`).
+        #[serde(default)]
+        fan_efficiency: Option<f64>,
         /// Supply-air set point, °C.
         #[serde(default = "defaults::supply_c")]
         supply_setpoint_c: f64,
@@ -144,8 +152,16 @@ pub enum CoolingUnitSpec {
         sensible_capacity_kw: f64,
         /// Design airflow, m³/s.
         airflow_m3_per_s: f64,
-        /// Fan power at design airflow, kW.
-        fan_power_kw: f64,
+        /// Fan power at design airflow, kW (or `fan_pressure_pa` with `fan_efficiency`).
+        #[serde(default)]
+        fan_power_kw: Option<f64>,
+        /// Fan total pressure rise at design airflow, Pa (with `fan_efficiency`, instead of
+        /// `fan_power_kw`).
+        #[serde(default)]
+        fan_pressure_pa: Option<f64>,
+        /// Fan, motor and drive efficiency at design airflow, 0–1 (with `fan_pressure_pa`).
+        #[serde(default)]
+        fan_efficiency: Option<f64>,
         /// Supply-air set point, °C.
         #[serde(default = "defaults::supply_c")]
         supply_setpoint_c: f64,
@@ -182,8 +198,16 @@ pub enum CoolingUnitSpec {
         indirect_effectiveness: f64,
         /// Design (maximum) airflow, m³/s.
         airflow_m3_per_s: f64,
-        /// Fan power at design airflow, kW.
-        fan_power_kw: f64,
+        /// Fan power at design airflow, kW (or `fan_pressure_pa` with `fan_efficiency`).
+        #[serde(default)]
+        fan_power_kw: Option<f64>,
+        /// Fan total pressure rise at design airflow, Pa (with `fan_efficiency`, instead of
+        /// `fan_power_kw`).
+        #[serde(default)]
+        fan_pressure_pa: Option<f64>,
+        /// Fan, motor and drive efficiency at design airflow, 0–1 (with `fan_pressure_pa`).
+        #[serde(default)]
+        fan_efficiency: Option<f64>,
         /// Supply-air set point, °C.
         #[serde(default = "defaults::supply_c")]
         supply_setpoint_c: f64,
@@ -212,6 +236,30 @@ pub enum CoolingUnitSpec {
         #[serde(default)]
         pad_pump_w_per_m3_s: f64,
     },
+}
+
+impl CoolingUnitSpec {
+    /// `(airflow_m3_per_s, fan_power_kw, fan_pressure_pa, fan_efficiency)` as written.
+    pub fn fan_inputs(&self) -> (f64, Option<f64>, Option<f64>, Option<f64>) {
+        match self {
+            CoolingUnitSpec::Crah { airflow_m3_per_s, fan_power_kw, fan_pressure_pa, fan_efficiency, .. }
+            | CoolingUnitSpec::Crac { airflow_m3_per_s, fan_power_kw, fan_pressure_pa, fan_efficiency, .. }
+            | CoolingUnitSpec::EvaporativeAhu {
+                airflow_m3_per_s, fan_power_kw, fan_pressure_pa, fan_efficiency, ..
+            } => (*airflow_m3_per_s, *fan_power_kw, *fan_pressure_pa, *fan_efficiency),
+        }
+    }
+
+    /// Fan power at design airflow, kW: `fan_power_kw` as given, or the air power over the
+    /// efficiency `V̇·Δp/η` (docs/physics.md §2.3); `None` when neither is complete (validation
+    /// reports it).
+    pub fn design_fan_kw(&self) -> Option<f64> {
+        match self.fan_inputs() {
+            (_, Some(kw), _, _) => Some(kw),
+            (airflow, None, Some(dp), Some(eta)) if eta > 0.0 => Some(airflow * dp / eta / 1_000.0),
+            _ => None,
+        }
+    }
 }
 
 /// Default values of optional fields, each with its source.

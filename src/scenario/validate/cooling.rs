@@ -24,32 +24,17 @@ pub(super) fn check_plant(c: &mut Checker, p: &Plant, ids: &Ids) {
 
 pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: &Ids) {
     c.reference(&format!("{path}.feed"), u.feed(), "feed (switchboard, UPS or distribution)", &ids.feeds);
+    check_fan(c, path, u);
     match u {
-        CoolingUnitSpec::Crah {
-            sensible_capacity_kw,
-            airflow_m3_per_s,
-            fan_power_kw,
-            supply_setpoint_c,
-            plant,
-            ..
-        } => {
+        CoolingUnitSpec::Crah { sensible_capacity_kw, airflow_m3_per_s, supply_setpoint_c, plant, .. } => {
             c.positive(&format!("{path}.sensible_capacity_kw"), *sensible_capacity_kw, 5_000.0, "kW");
             c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 500.0, "m³/s");
-            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 1_000.0, "kW");
             c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
             c.reference(&format!("{path}.plant"), plant, "chiller plant", &ids.chillers);
         }
-        CoolingUnitSpec::Crac {
-            sensible_capacity_kw,
-            airflow_m3_per_s,
-            fan_power_kw,
-            supply_setpoint_c,
-            cop_rated,
-            ..
-        } => {
+        CoolingUnitSpec::Crac { sensible_capacity_kw, airflow_m3_per_s, supply_setpoint_c, cop_rated, .. } => {
             c.positive(&format!("{path}.sensible_capacity_kw"), *sensible_capacity_kw, 5_000.0, "kW");
             c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 500.0, "m³/s");
-            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 1_000.0, "kW");
             c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
             c.range(&format!("{path}.cop_rated"), *cop_rated, 1.0, 10.0, "");
         }
@@ -57,7 +42,6 @@ pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: 
             effectiveness,
             indirect_effectiveness,
             airflow_m3_per_s,
-            fan_power_kw,
             supply_setpoint_c,
             max_dew_point_c,
             max_rh_pct,
@@ -78,7 +62,6 @@ pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: 
             c.range(&format!("{path}.effectiveness"), *effectiveness, 0.0, 1.0, "");
             c.range(&format!("{path}.indirect_effectiveness"), *indirect_effectiveness, 0.0, 1.0, "");
             c.positive(&format!("{path}.airflow_m3_per_s"), *airflow_m3_per_s, 1_000.0, "m³/s");
-            c.range(&format!("{path}.fan_power_kw"), *fan_power_kw, 0.0, 2_000.0, "kW");
             c.range(&format!("{path}.supply_setpoint_c"), *supply_setpoint_c, 10.0, 35.0, "°C");
             c.range(&format!("{path}.max_dew_point_c"), *max_dew_point_c, -10.0, 30.0, "°C");
             c.range(&format!("{path}.max_rh_pct"), *max_rh_pct, 10.0, 100.0, "%");
@@ -87,5 +70,20 @@ pub(super) fn check_unit(c: &mut Checker, path: &str, u: &CoolingUnitSpec, ids: 
                 c.range(&format!("{path}.trim.cop_rated"), t.cop_rated, 1.0, 10.0, "");
             }
         }
+    }
+}
+
+/// A unit's fan: either its power at design airflow, or its pressure rise and efficiency.
+fn check_fan(c: &mut Checker, path: &str, u: &CoolingUnitSpec) {
+    let hint = "give fan_power_kw (e.g. 15.0), or fan_pressure_pa and fan_efficiency (e.g. 600.0 and 0.6: \
+                P = airflow × pressure / efficiency)";
+    match u.fan_inputs() {
+        (_, Some(kw), None, None) => c.range(&format!("{path}.fan_power_kw"), kw, 0.0, 2_000.0, "kW"),
+        (_, None, Some(dp), Some(eta)) => {
+            c.range(&format!("{path}.fan_pressure_pa"), dp, 0.0, 5_000.0, "Pa");
+            c.range(&format!("{path}.fan_efficiency"), eta, 0.05, 1.0, "");
+        }
+        (_, Some(_), _, _) => c.err(&format!("{path}.fan_power_kw"), "fan power given twice", hint),
+        _ => c.err(path, "the unit's fan power is missing", hint),
     }
 }
