@@ -1,8 +1,8 @@
 //! Turns a validated scenario into a Bevy world: one entity per element, the domain plugins
 //! and their resources. One builder per domain, called in this order (later domains refer to
-//! earlier ones by element id): [`weather`](weather::weather), [`workloads`](load::workloads),
-//! [`events`](events::events), [`fuel`](fuel::fuel), [`power`](power::power),
-//! [`plant`](cooling::plant), [`halls`](halls::halls); then the time series.
+//! earlier ones by element id): `weather`, `load` (workloads), `events`, `fuel`, `power`,
+//! `cooling` (the central plant), `halls` (rows, racks, air units, each hall settled at its
+//! initial operating point); then the time series.
 
 mod cooling;
 mod events;
