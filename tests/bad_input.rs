@@ -242,3 +242,58 @@ fn a_fan_given_both_ways_or_half_given_is_rejected() {
         &["fan power is missing", "P = airflow × pressure / efficiency"],
     );
 }
+
+// Hostile numbers found by mutating scenarios (issue 16): each passed `check` or was allocated
+// before it was checked, and then panicked, aborted the process or gave infinite results.
+
+#[test]
+fn a_subnormal_breaker_rating_is_rejected_not_run_into_a_panic() {
+    let text = small_hall_with(r#"from: "msb", rating_a: 400.0"#, r#"from: "msb", rating_a: 1e-320"#);
+    assert_rejected(&text, line_of(&text, "1e-320"), &["implausibly small"]);
+}
+
+#[test]
+fn a_vanishing_transformer_rating_is_rejected_not_run_to_an_infinite_pue() {
+    let text = small_hall_with("rating_kva: 1000.0", "rating_kva: 1e-300");
+    assert_rejected(&text, line_of(&text, "1e-300"), &["implausibly small"]);
+}
+
+#[test]
+fn adding_a_billion_racks_is_rejected_before_anything_is_allocated() {
+    let text = small_hall_with(
+        r#"(at: "90min", action: CoolingFail(unit: "crah-1")),"#,
+        r#"(at: "90min", action: AddRacks(hall: "hall", rows: "1", count: 1000000000, rack: "legacy_air_10kw")),"#,
+    );
+    assert_rejected(&text, line_of(&text, "count: 1000000000"), &["1000000000 racks added to each row"]);
+}
+
+#[test]
+fn ordering_four_billion_tankers_is_rejected() {
+    let text = small_hall_with(
+        r#"(at: "90min", action: CoolingFail(unit: "crah-1")),"#,
+        r#"(at: "90min", action: OrderFuel(tank: "bulk", tankers: 4294967295)),"#,
+    );
+    assert_rejected(&text, line_of(&text, "4294967295"), &["4294967295 tankers"]);
+}
+
+#[test]
+fn a_rack_of_a_million_gpus_is_rejected() {
+    let text = data_with(
+        "two_n_row.ron",
+        &[(
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air),",
+            "fan_max_kw: 0.0, design_delta_t_k: 12.0, cooling: Air,\n                          gpu: Some(\"h100_sxm\"), gpu_count: 1000000),",
+        )],
+    );
+    assert_rejected(&text, line_of(&text, "gpu_count: 1000000"), &["1000000 GPUs in one rack"]);
+}
+
+#[test]
+fn a_billion_racks_per_row_is_reported_without_being_expanded() {
+    let text = small_hall_with("racks_per_row: 8", "racks_per_row: 1000000000");
+    let start = std::time::Instant::now();
+    assert_rejected(&text, line_of(&text, "racks_per_row: 1000000000"), &["racks in one row is implausible"]);
+    // Both `check` and `run` answered; expanding a billion racks first took minutes and
+    // gigabytes (or aborted the process).
+    assert!(start.elapsed().as_secs_f64() < 20.0, "took {:?}", start.elapsed());
+}

@@ -345,7 +345,9 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
 
 /// The racks of one row group in one row.
 pub fn row_racks(group: &RowGroupSpec, row: u32, first_position: u32) -> Vec<RackPlan> {
-    (0..group.racks_per_row)
+    // Never more than validation accepts: a typo such as 1000000000 must be reported, not
+    // allocated first (validation names it).
+    (0..group.racks_per_row.min(super::validate::MAX_RACKS_PER_ROW))
         .map(|k| RackPlan {
             position: first_position + k,
             rack: group.rack.clone(),

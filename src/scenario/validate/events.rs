@@ -25,6 +25,15 @@ pub(super) fn check_events(c: &mut Checker, s: &Scenario, p: &Plant, ids: &Ids, 
             }
             Action::SwapRacks { hall, rows, rack, feeds, workload, .. }
             | Action::AddRacks { hall, rows, rack, feeds, workload, .. } => {
+                if let Action::AddRacks { count, .. } = &e.action
+                    && (*count == 0 || *count > MAX_RACKS_PER_ROW)
+                {
+                    c.err(
+                        &format!("{path}.count"),
+                        format!("{count} racks added to each row: expected 1 … {MAX_RACKS_PER_ROW}"),
+                        "split long rows; count is per row",
+                    );
+                }
                 if let Some(w) = workload {
                     c.reference(&format!("{path}.workload"), w, "workload", &ids.workloads);
                 }
@@ -72,8 +81,12 @@ pub(super) fn check_events(c: &mut Checker, s: &Scenario, p: &Plant, ids: &Ids, 
             }
             Action::OrderFuel { tank, tankers } => {
                 c.reference(&format!("{path}.tank"), tank, "fuel tank", &ids.tanks);
-                if *tankers == 0 {
-                    c.err(&format!("{path}.tankers"), "order at least one tanker", "tankers: 1");
+                if *tankers == 0 || *tankers > MAX_TANKERS_PER_ORDER {
+                    c.err(
+                        &format!("{path}.tankers"),
+                        format!("{tankers} tankers: expected 1 … {MAX_TANKERS_PER_ORDER} per order"),
+                        "tankers: 1 (a 100 MW site burns about one 33 m³ tanker an hour)",
+                    );
                 }
             }
             Action::BreakerTrip { breaker } | Action::BreakerReset { breaker } => {

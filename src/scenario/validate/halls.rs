@@ -47,7 +47,7 @@ pub(super) fn check_halls(c: &mut Checker, p: &Plant, ids: &Ids, catalog: &Catal
             if group.racks_per_row == 0 {
                 c.err(&format!("{gp}.racks_per_row"), "a row needs at least one rack", "racks_per_row: 10");
             }
-            if group.racks_per_row > 200 {
+            if group.racks_per_row > MAX_RACKS_PER_ROW {
                 c.err(
                     &format!("{gp}.racks_per_row"),
                     format!("{} racks in one row is implausible", group.racks_per_row),

@@ -25,6 +25,21 @@ use power::check_power;
 use weather::check_weather;
 pub use weather::resolve_asset;
 
+/// Smallest accepted positive quantity, as a share of its plausible maximum: keeps subnormal
+/// and absurdly small ratings (1e-320 A, 1e-300 kVA) out of the model, where they would give
+/// infinite losses, currents and PUE.
+const MIN_SHARE_OF_LARGEST: f64 = 1e-9;
+
+/// Most racks in one row (also bounds what `AddRacks` may add to a row).
+pub const MAX_RACKS_PER_ROW: u32 = 200;
+
+/// Most GPUs (or GPU packages) in one rack type: a Rubin Ultra "Kyber" rack holds 576 GPU dies
+/// (docs/physics.md §1.2); eight times that is no rack.
+pub const MAX_GPUS_PER_RACK: u32 = 4_096;
+
+/// Most tankers in one fuel order: one object is kept per truck.
+pub const MAX_TANKERS_PER_ORDER: u32 = 10_000;
+
 /// A scenario that passed validation, ready to build.
 #[derive(Clone, Debug)]
 pub struct ValidScenario {
@@ -70,12 +85,20 @@ impl Checker<'_> {
         }
     }
 
-    /// `v` must be finite and > 0 (and ≤ `hi`).
+    /// `v` must be finite and > 0, at least a billionth of `hi` (no real element is rated that
+    /// low: a subnormal rating would give infinite losses and currents), and ≤ `hi`.
     fn positive(&mut self, path: &str, v: f64, hi: f64, unit: &str) {
+        let floor = hi * MIN_SHARE_OF_LARGEST;
         if !v.is_finite() {
             self.err(path, format!("{v} is not a finite number"), format!("write a positive number of {unit}"));
         } else if v <= 0.0 {
             self.err(path, format!("{v} {unit}: expected a positive value"), range_hint(path));
+        } else if v < floor {
+            self.err(
+                path,
+                format!("{v} {unit} is implausibly small (less than {floor} {unit})"),
+                "check the unit in the field name; no real element is rated that low",
+            );
         } else if v > hi {
             self.err(
                 path,
@@ -289,6 +312,13 @@ fn check_catalog(c: &mut Checker, s: &Scenario, catalog: &Catalog) {
         c.positive(&format!("{p}.design_delta_t_k"), r.design_delta_t_k, 40.0, "K");
         if let Some(g) = &r.gpu {
             c.reference(&format!("{p}.gpu"), g, "GPU model", &gpu_ids);
+            if r.gpu_count > MAX_GPUS_PER_RACK {
+                c.err(
+                    &format!("{p}.gpu_count"),
+                    format!("{} GPUs in one rack is implausible (at most {MAX_GPUS_PER_RACK})", r.gpu_count),
+                    "a GB200 NVL72 rack holds 72, a Rubin Ultra Kyber rack 576",
+                );
+            }
             if r.gpu_count == 0 {
                 c.err(
                     &format!("{p}.gpu_count"),
