@@ -297,3 +297,26 @@ fn a_billion_racks_per_row_is_reported_without_being_expanded() {
     // gigabytes (or aborted the process).
     assert!(start.elapsed().as_secs_f64() < 20.0, "took {:?}", start.elapsed());
 }
+
+#[test]
+fn a_long_each_range_expands_in_linear_memory_and_time() {
+    // 99,999 PDUs: each copy once carried the whole `each` list (memory ∝ count²) and the
+    // range parser scanned for duplicates (time ∝ count²); now `check` answers in well under a
+    // second on a development machine.
+    let text = small_hall_with(r#"(id: "pdu-{n}", each: "1-2""#, r#"(id: "pdu-{n}", each: "1-99999""#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "each.ron", &text);
+    let start = std::time::Instant::now();
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "a big but valid site: {}", out.stderr);
+    assert!(out.stdout.contains("18 racks"), "{}", out.stdout);
+    assert!(start.elapsed().as_secs_f64() < 20.0, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn a_site_of_twenty_million_racks_is_refused_with_its_line() {
+    let text = small_hall_with(r#"(rows: "1-2", racks_per_row: 8"#, r#"(rows: "1-99996", racks_per_row: 200"#);
+    let start = std::time::Instant::now();
+    assert_rejected(&text, line_of(&text, "1-99996"), &["the site would hold more than 100000 racks"]);
+    assert!(start.elapsed().as_secs_f64() < 20.0, "took {:?}", start.elapsed());
+}

@@ -112,10 +112,16 @@ fn fill_nk(template: &str, n: u32, k: Option<u32>) -> String {
 
 /// Expands items that may carry `each` (→ `{n}`) and `per` (→ `{k}`); `substitute` fills
 /// the templates of one copy.
+/// Most copies one element may expand into.
+pub const MAX_COPIES: usize = 100_000;
+
+/// Most racks one site may hold: fourteen 1 GW campuses of GB300 racks (7,200 each).
+pub const MAX_RACKS_PER_SITE: usize = 100_000;
+
 fn expand_list<T: Clone>(
     items: &[T],
     list_path: &str,
-    levels: impl Fn(&T) -> (Option<&RangeSpec>, Option<&RangeSpec>),
+    take_levels: impl Fn(&mut T) -> (Option<RangeSpec>, Option<RangeSpec>),
     id_of: impl Fn(&T) -> &str,
     substitute: impl Fn(&mut T, u32, Option<u32>),
     issues: &mut Vec<ExpandIssue>,
@@ -123,9 +129,23 @@ fn expand_list<T: Clone>(
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("{list_path}[{i}]");
+        // Copies are made from a template without its ranges: each copy carrying the whole
+        // `each` list made memory grow with the square of the count.
+        let mut template = item.clone();
+        let (each, per) = take_levels(&mut template);
+        let item = &template;
         let id = id_of(item);
-        match levels(item) {
+        match (each.as_ref(), per.as_ref()) {
             (Some(each), per) => {
+                let copies = each.0.len().saturating_mul(per.map_or(1, |p| p.0.len()));
+                if copies > MAX_COPIES {
+                    issues.push(ExpandIssue {
+                        path: format!("{path}.each"),
+                        message: format!("`each`/`per` make {copies} copies of one element (at most {MAX_COPIES})"),
+                        hint: "a site of that size is several scenarios; check the ranges".into(),
+                    });
+                    continue;
+                }
                 if !id.contains("{n}") && each.0.len() > 1 {
                     issues.push(ExpandIssue {
                         path: format!("{path}.id"),
@@ -195,7 +215,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let transformers = expand_list(
         &p.transformers,
         "power.transformers",
-        |t| (t.each.as_ref(), t.per.as_ref()),
+        |t| (t.each.take(), t.per.take()),
         |t| &t.id,
         |t, n, k| {
             t.id = fill_nk(&t.id, n, k);
@@ -206,7 +226,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let generators = expand_list(
         &p.generators,
         "power.generators",
-        |g| (g.each.as_ref(), g.per.as_ref()),
+        |g| (g.each.take(), g.per.take()),
         |g| &g.id,
         |g, n, k| {
             g.id = fill_nk(&g.id, n, k);
@@ -218,7 +238,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let mut generator_groups = expand_list(
         &p.generator_groups,
         "power.generator_groups",
-        |g| (g.each.as_ref(), None),
+        |g| (g.each.take(), None),
         |g| &g.id,
         |g, n, _| {
             g.id = fill(&g.id, "{n}", n);
@@ -238,7 +258,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let switchboards = expand_list(
         &p.switchboards,
         "power.switchboards",
-        |x| (x.each.as_ref(), x.per.as_ref()),
+        |x| (x.each.take(), x.per.take()),
         |x| &x.id,
         |x, n, k| {
             x.id = fill_nk(&x.id, n, k);
@@ -250,7 +270,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let ups = expand_list(
         &p.ups,
         "power.ups",
-        |x| (x.each.as_ref(), x.per.as_ref()),
+        |x| (x.each.take(), x.per.take()),
         |x| &x.id,
         |x, n, k| {
             x.id = fill_nk(&x.id, n, k);
@@ -261,7 +281,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let distribution = expand_list(
         &p.distribution,
         "power.distribution",
-        |x| (x.each.as_ref(), x.per.as_ref()),
+        |x| (x.each.take(), x.per.take()),
         |x| &x.id,
         |x, n, k| {
             x.id = fill_nk(&x.id, n, k);
@@ -272,7 +292,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let tanks = expand_list(
         &s.fuel.tanks,
         "fuel.tanks",
-        |x| (x.each.as_ref(), x.per.as_ref()),
+        |x| (x.each.take(), x.per.take()),
         |x| &x.id,
         |x, n, k| {
             x.id = fill_nk(&x.id, n, k);
@@ -283,7 +303,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let chillers = expand_list(
         &s.plant.chillers,
         "plant.chillers",
-        |x| (x.each.as_ref(), None),
+        |x| (x.each.take(), None),
         |x| &x.id,
         |x, n, _| {
             x.id = fill(&x.id, "{n}", n);
@@ -294,7 +314,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let liquid_loops = expand_list(
         &s.plant.liquid_loops,
         "plant.liquid_loops",
-        |x| (x.each.as_ref(), None),
+        |x| (x.each.take(), None),
         |x| &x.id,
         |x, n, _| {
             x.id = fill(&x.id, "{n}", n);
@@ -304,6 +324,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     );
 
     let mut halls = Vec::new();
+    let mut racks_left = Some(MAX_RACKS_PER_SITE);
     for (h, hall) in s.halls.iter().enumerate() {
         let path = format!("halls[{h}]");
         match &hall.each {
@@ -320,10 +341,10 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
                     });
                 }
                 for number in range.iter() {
-                    halls.push(expand_hall(&hall_copy(hall, number), &path, &mut issues));
+                    halls.push(expand_hall(&hall_copy(hall, number), &path, &mut racks_left, &mut issues));
                 }
             }
-            None => halls.push(expand_hall(hall, &path, &mut issues)),
+            None => halls.push(expand_hall(hall, &path, &mut racks_left, &mut issues)),
         }
     }
 
@@ -386,12 +407,29 @@ fn hall_copy(hall: &HallSpec, number: u32) -> HallSpec {
     h
 }
 
-fn expand_hall(hall: &HallSpec, path: &str, issues: &mut Vec<ExpandIssue>) -> HallPlan {
+/// Expands one hall's rows and units. `racks_left` is the site's remaining rack budget
+/// ([`MAX_RACKS_PER_SITE`]); `None` once it ran out and was reported, after which no more rows
+/// are expanded.
+fn expand_hall(hall: &HallSpec, path: &str, racks_left: &mut Option<usize>, issues: &mut Vec<ExpandIssue>) -> HallPlan {
     let mut rows: Vec<RowPlan> = Vec::new();
+    let mut numbers = std::collections::HashSet::new();
     for (g, group) in hall.rows.iter().enumerate() {
         let gpath = format!("{path}.rows[{g}]");
         for row in group.rows.iter() {
-            if rows.iter().any(|r| r.number == row) {
+            let racks = group.racks_per_row.min(super::validate::MAX_RACKS_PER_ROW) as usize;
+            let Some(left) = racks_left.as_mut() else { break };
+            if racks > *left {
+                issues.push(ExpandIssue {
+                    path: format!("{gpath}.rows"),
+                    message: format!("the site would hold more than {MAX_RACKS_PER_SITE} racks"),
+                    hint: "a 1 GW campus holds about 7,200 GB300 racks; check rows and racks_per_row".into(),
+                });
+                *racks_left = None;
+                break;
+            }
+            *left -= racks;
+            // A set, not a scan of the rows so far: 100,000 rows took 5·10⁹ comparisons.
+            if !numbers.insert(row) {
                 issues.push(ExpandIssue {
                     path: format!("{gpath}.rows"),
                     message: format!("row {row} of hall \"{}\" is declared twice", hall.id),
@@ -409,7 +447,7 @@ fn expand_hall(hall: &HallSpec, path: &str, issues: &mut Vec<ExpandIssue>) -> Ha
         |u| match u {
             CoolingUnitSpec::Crah { each, per, .. }
             | CoolingUnitSpec::Crac { each, per, .. }
-            | CoolingUnitSpec::EvaporativeAhu { each, per, .. } => (each.as_ref(), per.as_ref()),
+            | CoolingUnitSpec::EvaporativeAhu { each, per, .. } => (each.take(), per.take()),
         },
         CoolingUnitSpec::id,
         |u, n, k| match u {
