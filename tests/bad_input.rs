@@ -320,3 +320,49 @@ fn a_site_of_twenty_million_racks_is_refused_with_its_line() {
     assert_rejected(&text, line_of(&text, "1-99996"), &["the site would hold more than 100000 racks"]);
     assert!(start.elapsed().as_secs_f64() < 20.0, "took {:?}", start.elapsed());
 }
+
+/// An EPW file that does not cover the run was accepted and silently held its last hour for
+/// the rest of a year: now `check` refuses it with the hours it has and the hours it needs,
+/// and accepts a run within them.
+#[test]
+fn a_weather_file_shorter_than_the_run_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(file("src/weather/testdata/lyon_sample_first48h.epw"), dir.path().join("lyon.epw")).unwrap();
+    let with_epw = |duration: &str| {
+        small_hall_with(
+            "weather: Diurnal(mean_c: 18.0, swing_k: 8.0, dew_point_c: 9.0, noise_k: 0.5),",
+            r#"weather: Epw(file: "lyon.epw"),"#,
+        )
+        .replace(r#"duration: "2h""#, &format!(r#"duration: "{duration}""#))
+    };
+    let long = write_scenario(dir.path(), "long.ron", &with_epw("4d"));
+    let out = dctwin(&["check", long.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for want in ["does not cover the run", "48 hourly records", "hours 0–96", "hint:", "long.ron:"] {
+        assert!(out.stderr.contains(want), "`{want}` in:\n{}", out.stderr);
+    }
+    let short = write_scenario(dir.path(), "short.ron", &with_epw("40h"));
+    let out = dctwin(&["check", short.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "a run within the file's 48 hours: {}", out.stderr);
+}
+
+#[test]
+fn a_latin1_file_is_located_with_an_encoding_hint() {
+    let text = small_hall_with("floor_area_m2: 200.0", "floor_area_m2: 200.0, // 200 m\u{b2}");
+    let mut bytes = text.into_bytes();
+    // Re-encode the "²" (UTF-8 C2 B2) as Latin-1's single byte B2.
+    let at = bytes.windows(2).position(|w| w == [0xC2, 0xB2]).unwrap();
+    bytes.remove(at);
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = bytes[..at].iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.ron");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for want in
+        [format!("latin1.ron:{line}:{col}:"), format!("byte {at} (0xB2) is not UTF-8"), "save the file as UTF-8".into()]
+    {
+        assert!(out.stderr.contains(&want), "`{want}` in:\n{}", out.stderr);
+    }
+}

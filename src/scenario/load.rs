@@ -178,7 +178,28 @@ pub fn parse_str(text: &str, file: &str, base_dir: &Path) -> Result<LoadedScenar
 
 /// Reads and parses a scenario file (no semantic checks: see [`super::validate`]).
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io { path: path.to_owned(), source })?;
+    let file = path.display().to_string();
+    let text = String::from_utf8(bytes).map_err(|e| not_utf8(&file, e.as_bytes(), e.utf8_error().valid_up_to()))?;
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
-    parse_str(&text, &path.display().to_string(), &base)
+    parse_str(&text, &file, &base)
+}
+
+/// The error for a file that is not UTF-8: the line and column (in characters) of the first
+/// invalid byte, its byte offset and value, and how to fix the encoding.
+fn not_utf8(file: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
+    let good = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let line = good.matches('\n').count() + 1;
+    let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let byte = bytes.get(valid_up_to).copied().unwrap_or(0);
+    ScenarioError::Invalid {
+        file: file.to_owned(),
+        problems: vec![Problem {
+            pos: Some(super::locate::TextPos { line, col }),
+            path: None,
+            message: format!("byte {valid_up_to} (0x{byte:02X}) is not UTF-8 text"),
+            hint: "save the file as UTF-8 (Latin-1 or Windows-1252 editors write °, é and the like as single bytes)"
+                .into(),
+        }],
+    }
 }

@@ -882,6 +882,35 @@ pub fn write_epw(file: &EpwFile, comments: &str) -> String {
 }
 
 impl EpwFile {
+    /// Whether the records cover a run from `start_s` (s after 1 January 00:00) lasting
+    /// `duration_s`: a whole-year file covers any run (it wraps around the year); a partial
+    /// file must hold every hour of the run, from the hour before its first record to its last.
+    /// `Err` says which hours the file holds and which the run needs.
+    pub fn covers(&self, start_s: f64, duration_s: f64) -> Result<(), String> {
+        let (Some(first), Some(last)) = (self.records.first(), self.records.last()) else {
+            return Err("the file holds no hourly records".into());
+        };
+        let leap = has_feb_29(&self.records);
+        let year_h = if leap { HOURS_LEAP_YEAR } else { HOURS_COMMON_YEAR };
+        let first_h = record_time_h(first.month, first.day, first.hour, leap);
+        let last_h = record_time_h(last.month, last.day, last.hour, leap);
+        if first_h <= 1.0 && last_h >= year_h {
+            return Ok(());
+        }
+        let (from_h, to_h) = (start_s / SECONDS_PER_HOUR, (start_s + duration_s) / SECONDS_PER_HOUR);
+        if from_h >= first_h - 1.0 && to_h <= last_h {
+            return Ok(());
+        }
+        Err(format!(
+            "the file holds {} hourly records (hours {:.0}–{:.0} of the year) but the run needs hours {:.0}–{:.0}",
+            self.records.len(),
+            first_h - 1.0,
+            last_h,
+            from_h,
+            to_h
+        ))
+    }
+
     /// Weather at `t_s` seconds after 1 January 00:00 local standard time.
     ///
     /// Linear interpolation between hourly records (the record with hour `h`

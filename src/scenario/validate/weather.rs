@@ -42,7 +42,16 @@ pub(super) fn check_weather(
             .map_err(|e| e.to_string())
             .and_then(|t| crate::weather::epw::parse_epw(&t).map_err(|e| e.to_string()))
             {
-                Ok(f) => return Some(f),
+                Ok(f) => {
+                    if let Err(why) = f.covers(s.start.seconds_of_year(), s.duration.as_secs_f64()) {
+                        c.err(
+                            "weather.file",
+                            format!("weather file {} does not cover the run: {why}", path.display()),
+                            "use a whole-year EPW (8,760 hourly records), or shorten the run (or move its start) to the hours the file holds",
+                        );
+                    }
+                    return Some(f);
+                }
                 Err(e) => c.err(
                     "weather.file",
                     format!("weather file {}: {e}", path.display()),
