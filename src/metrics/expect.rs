@@ -136,7 +136,10 @@ impl Expectation {
     /// Checks the expectation against a summary.
     pub fn evaluate(&self, s: &Summary) -> Outcome {
         let measured = s.metric(&self.metric).unwrap_or(f64::NAN);
-        Outcome { expectation: self.text.clone(), measured, passed: self.op.holds(measured, self.value) }
+        // A non-finite measurement (a broken run: infinite losses, a NaN temperature) fails
+        // every expectation on it, `pue > 1` included.
+        let passed = measured.is_finite() && self.op.holds(measured, self.value);
+        Outcome { expectation: self.text.clone(), measured, passed }
     }
 }
 
@@ -179,5 +182,16 @@ mod tests {
         assert!(Expectation::parse("pue <= low").unwrap_err().contains("not a number"));
         assert!(Expectation::parse("pue").unwrap_err().contains("no comparison"));
         assert!(Expectation::parse("pue <= NaN").unwrap_err().contains("finite"));
+    }
+
+    #[test]
+    fn a_non_finite_measurement_fails_every_expectation() {
+        let s = Summary { pue: f64::INFINITY, max_inlet_c: f64::NAN, ..Default::default() };
+        for text in ["pue > 1", "pue >= 1", "pue < 2", "max_inlet_c <= 32", "max_inlet_c > 0"] {
+            let outcome = Expectation::parse(text).unwrap().evaluate(&s);
+            assert!(!outcome.passed, "{text} passed on a non-finite value");
+        }
+        let fine = Summary { pue: 1.2, ..Default::default() };
+        assert!(Expectation::parse("pue > 1").unwrap().evaluate(&fine).passed);
     }
 }
