@@ -15,6 +15,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_EXPECTATION_FAILED: u8 = 1;
 /// Exit code: bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code: the run produced a non-finite number (see [`crate::metrics::guard`]); no results
+/// were written.
+pub const EXIT_NUMERIC_FAULT: u8 = 3;
 
 /// Loads and validates a scenario, printing problems; `Err` carries the exit code.
 pub fn load_valid(file: &Path) -> Result<ValidScenario, ExitCode> {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_OK, load_valid};
+use crate::app::{EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_NUMERIC_FAULT, EXIT_OK, load_valid};
 use crate::report::{summary_table, timeline};
 use crate::run::{RunToDisk, default_out_dir, run_to_disk};
 use crate::scenario::build::BuildOptions;
@@ -251,6 +251,20 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };
+            if let Some(f) =
+                done.app.world().get_resource::<crate::metrics::guard::NumericFault>().and_then(|f| f.0.clone())
+            {
+                eprintln!(
+                    "{}: error: numeric fault at {}: {} of {} is {} — the run stopped there and wrote no results\n  \
+                     hint: a rating, capacity or curve in the scenario is probably far outside what real equipment has",
+                    file.display(),
+                    crate::units::format_clock(f.t_s),
+                    f.quantity,
+                    f.element,
+                    f.value
+                );
+                return ExitCode::from(EXIT_NUMERIC_FAULT);
+            }
             if !quiet {
                 println!("timeline:");
                 print!("{}", timeline(&done.events, timeline_lines));

@@ -8,6 +8,7 @@ use std::time::Instant;
 use bevy::prelude::*;
 
 use crate::events::{EventLog, LogEvent};
+use crate::metrics::guard::NumericFault;
 use crate::metrics::{Summary, Timeseries, summarize};
 use crate::report::{AtomicFile, events_jsonl, write_atomic};
 use crate::scenario::build::{BuildOptions, build_app};
@@ -78,6 +79,11 @@ pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> io::Result<Finishe
     let sink = SharedSink(Arc::new(Mutex::new(AtomicFile::create(&ts_path)?)));
     opts.build.timeseries_sink = Some(Box::new(sink.clone()));
     let mut done = simulate_with(v, opts.build, crate::report::worst::install);
+    if done.app.world().get_resource::<NumericFault>().is_some_and(|f| f.0.is_some()) {
+        // A broken run writes nothing: the time series' temporary file is dropped uncommitted
+        // and the previous results stay as they were.
+        return Ok(done);
+    }
     let ts_error = done.app.world_mut().resource_mut::<Timeseries>().close();
     if let Some(e) = ts_error {
         return Err(io::Error::other(format!("writing timeseries.csv: {e}")));

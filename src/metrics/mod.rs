@@ -13,6 +13,7 @@
 //! IT energy (kWh); CO₂ = grid kWh × carbon intensity + diesel L × 2.65 kg/L (docs/physics.md §5.2, §6.1).
 
 pub mod expect;
+pub mod guard;
 
 use std::io::Write;
 
@@ -358,7 +359,8 @@ impl Plugin for MetricsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<RunTotals>()
             .init_resource::<Expectations>()
-            .add_systems(SimSchedule, (accumulate, sample).chain().in_set(SimStep::Metrics));
+            .init_resource::<guard::NumericFault>()
+            .add_systems(SimSchedule, (accumulate, sample, guard::guard_finite).chain().in_set(SimStep::Metrics));
     }
 }
 

@@ -34,11 +34,13 @@ pub(crate) fn power_flow(
     mut log: ResMut<EventLog>,
     mut nodes: Query<NodeParts>,
     mut racks: Query<(&Rack, &RackFeeds, &RackLoad, &mut RackSupply)>,
-    mut loads: Query<&mut PowerLoad>,
+    mut loads: Query<(Entity, &mut PowerLoad)>,
+    mut load_order: Local<LoadOrder>,
     mut gens: Query<&mut Generator>,
     halls: Query<&crate::thermal::HallState>,
     upses: Query<Entity, With<Ups>>,
 ) {
+    load_order.refresh(&loads);
     let dt = clock.dt_s();
     let t = clock.t_s();
     *books = PowerBooks::default();
@@ -70,7 +72,7 @@ pub(crate) fn power_flow(
         if on_battery.is_empty() {
             break;
         }
-        let flows = flow_pass(&topo, &nodes, feed_loads(&topo, &energized, &racks, &loads), dt);
+        let flows = flow_pass(&topo, &nodes, feed_loads(&topo, &energized, &racks, &loads, &load_order.0), dt);
         let mut changed = false;
         for s in on_battery {
             let u = nodes.get(topo.top_down[s]).ok().and_then(|p| p.5).expect("a UPS slot has a Ups");
@@ -132,7 +134,8 @@ pub(crate) fn power_flow(
     if newly_lit > 0 {
         log.log(t, EventKind::LoadRestored, Severity::Info, "site", format!("{newly_lit} rack(s) powered again"), None);
     }
-    for mut l in &mut loads {
+    for &e in &load_order.0 {
+        let Ok((_, mut l)) = loads.get_mut(e) else { continue };
         let slot = topo.slot(l.feed).filter(|&s| energized[s]);
         l.powered = slot.is_some();
         l.delivered_kw = if l.powered { l.demand_kw } else { 0.0 };
@@ -263,6 +266,22 @@ pub(crate) fn energize(
     }
 }
 
+/// The facility loads in spawn (entity) order, so that every sum over them is taken in the same
+/// order whatever the storage layout: query order follows tables, which shift with the order in
+/// which component types were registered (a viewer registers many more), and float sums would
+/// then differ in their last bits. Rebuilt when the number of loads changes.
+#[derive(Default)]
+pub(crate) struct LoadOrder(Vec<Entity>);
+
+impl LoadOrder {
+    fn refresh(&mut self, loads: &Query<(Entity, &mut PowerLoad)>) {
+        if self.0.len() != loads.iter().len() {
+            self.0 = loads.iter().map(|(e, _)| e).collect();
+            self.0.sort_unstable();
+        }
+    }
+}
+
 /// One element's flow this tick, kW.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SlotFlow {
@@ -283,14 +302,15 @@ fn feed_loads(
     topo: &PowerTopology,
     energized: &[bool],
     racks: &Query<(&Rack, &RackFeeds, &RackLoad, &mut RackSupply)>,
-    loads: &Query<&mut PowerLoad>,
+    loads: &Query<(Entity, &mut PowerLoad)>,
+    load_order: &[Entity],
 ) -> Vec<f64> {
     let mut acc_kw = vec![0.0_f64; topo.top_down.len()];
     for (_, feeds, load, _) in racks {
         let slots = RackSlots::new(topo, feeds, energized);
         slots.add_load(&mut acc_kw, load.demand_kw);
     }
-    for l in loads {
+    for (_, l) in load_order.iter().filter_map(|&e| loads.get(e).ok()) {
         if let Some(s) = topo.slot(l.feed).filter(|&s| energized[s]) {
             acc_kw[s] += l.demand_kw;
         }
