@@ -3,7 +3,7 @@
 //! finite. The first one that is not stops the run at the end of that tick and is kept in
 //! [`NumericFault`] (element, quantity, value, simulated time), so a NaN or an infinity never
 //! spreads silently into a summary or a result file: `dctwin run` reports it and exits with
-//! [`crate::app::EXIT_NUMERIC_FAULT`] without writing results.
+//! code 3 (the README's exit codes) without writing results.
 //!
 //! It reads aggregates and per-hall state only (a few dozen numbers per hall), so it costs
 //! nothing next to the tick.
