@@ -417,30 +417,44 @@ fn apply_cooling_actions(
     }
 }
 
-/// Flow fraction of a hall's variable-volume air units: the racks' draw plus
-/// [`AIRFLOW_MARGIN`], less what constant-volume units already move (`want_kg_s`), shared over
-/// the running variable units' design flow and held within [`MIN_FLOW_FRACTION`]…1; 0 with
-/// no variable unit running.
-pub fn variable_flow_fraction(want_kg_s: f64, variable_design_kg_s: f64) -> f64 {
-    if variable_design_kg_s > 0.0 { (want_kg_s / variable_design_kg_s).clamp(MIN_FLOW_FRACTION, 1.0) } else { 0.0 }
+/// How a hall's running air units share the racks' draw `rack_draw_kg_s`: each constant-volume
+/// unit moves its design flow; the variable ones cover the draw plus [`AIRFLOW_MARGIN`] less
+/// what the constant ones move, as a fraction of their design flow held within
+/// [`MIN_FLOW_FRACTION`]…1 (0 with no variable unit running). `units` are the running units'
+/// `(fan control, design flow kg/s)`. The control stage's rule, also used for a hall's
+/// initial state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SupplySplit {
+    /// Flow of the constant-volume units, kg/s.
+    pub constant_kg_s: f64,
+    /// Design flow of the variable-volume units, kg/s.
+    pub variable_design_kg_s: f64,
+    /// Flow fraction of the variable-volume units.
+    pub variable_fraction: f64,
 }
 
-/// Supply air the running units of a hall move for a rack draw `rack_draw_kg_s`, kg/s: each
-/// constant-volume unit its design flow, the variable ones [`variable_flow_fraction`] of theirs
-/// (the control stage's rule, for a hall's initial state).
-pub fn hall_supply_kg_s(rack_draw_kg_s: f64, units: impl IntoIterator<Item = (FanControl, f64)>) -> f64 {
-    let mut want = rack_draw_kg_s * (1.0 + AIRFLOW_MARGIN);
-    let (mut constant, mut variable) = (0.0, 0.0);
-    for (control, design_kg_s) in units {
-        match control {
-            FanControl::Constant => {
-                want -= design_kg_s;
-                constant += design_kg_s;
+impl SupplySplit {
+    /// The split for a rack draw `rack_draw_kg_s` over the running `units`.
+    pub fn new(rack_draw_kg_s: f64, units: impl IntoIterator<Item = (FanControl, f64)>) -> Self {
+        let mut want = rack_draw_kg_s * (1.0 + AIRFLOW_MARGIN);
+        let (mut constant, mut variable) = (0.0, 0.0);
+        for (control, design_kg_s) in units {
+            match control {
+                FanControl::Constant => {
+                    want -= design_kg_s;
+                    constant += design_kg_s;
+                }
+                FanControl::Variable => variable += design_kg_s,
             }
-            FanControl::Variable => variable += design_kg_s,
         }
+        let variable_fraction = if variable > 0.0 { (want / variable).clamp(MIN_FLOW_FRACTION, 1.0) } else { 0.0 };
+        Self { constant_kg_s: constant, variable_design_kg_s: variable, variable_fraction }
     }
-    constant + variable * variable_flow_fraction(want, variable)
+
+    /// Supply air all the units move, kg/s.
+    pub fn total_kg_s(&self) -> f64 {
+        self.constant_kg_s + self.variable_design_kg_s * self.variable_fraction
+    }
 }
 
 /// Fan power by the affinity law, kW.
@@ -467,9 +481,6 @@ fn plan_air_units(
     books.evaporative_water_l_per_h = 0.0;
     books.evaporative_cooling_kw = 0.0;
     for (hall, st) in &halls {
-        // Airflow the racks want, with margin; constant-speed units first.
-        let mut want = st.rack_flow_kg_s * (1.0 + AIRFLOW_MARGIN);
-        let mut variable_design = 0.0;
         for &u in &hall.units {
             let Ok((mut unit, _, load, _)) = units.get_mut(u) else { continue };
             let powered = load.powered || clock.step == 0;
@@ -481,15 +492,17 @@ fn plan_air_units(
                     log.log(t, EventKind::CoolingUnitDown, Severity::Alarm, &unit.id, "cooling unit stopped", None);
                 }
             }
-            if !running {
-                continue;
-            }
-            match unit.fan_control {
-                FanControl::Constant => want -= unit.design_flow_kg_s,
-                FanControl::Variable => variable_design += unit.design_flow_kg_s,
-            }
         }
-        let variable_fraction = variable_flow_fraction(want, variable_design);
+        // Airflow the racks want, with margin; constant-speed units first.
+        let variable_fraction = SupplySplit::new(
+            st.rack_flow_kg_s,
+            hall.units
+                .iter()
+                .filter_map(|&u| units.get(u).ok())
+                .filter(|(unit, ..)| unit.availability.running)
+                .map(|(unit, ..)| (unit.fan_control, unit.design_flow_kg_s)),
+        )
+        .variable_fraction;
         for &u in &hall.units {
             let Ok((unit, mut op, mut load, duty)) = units.get_mut(u) else { continue };
             books.units_total += 1;

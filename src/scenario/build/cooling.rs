@@ -106,27 +106,17 @@ pub(super) fn spawn_unit(
 ) -> Entity {
     let flow = unit_airflow(u) * rho;
     let fan_kw = u.design_fan_kw().unwrap_or(0.0);
-    let (kind, fan_kw, control) = match u {
-        CoolingUnitSpec::Crah { sensible_capacity_kw, supply_setpoint_c, plant, fan_control, .. } => {
+    let kind = match u {
+        CoolingUnitSpec::Crah { sensible_capacity_kw, supply_setpoint_c, plant, .. } => {
             let chw = world.get::<ChillerPlant>(ids[plant]).map_or(12.0, |p| p.setpoint_c);
             // Rated capacity at design flow with the return at set point + coil ΔT.
             let dt_coil = sensible_capacity_kw * 1_000.0 / (flow * cp);
             let eff = (dt_coil / (supply_setpoint_c + dt_coil - chw)).clamp(0.05, 0.95);
-            (
-                AirUnitKind::Crah { capacity_kw: *sensible_capacity_kw, coil_effectiveness: eff, plant: ids[plant] },
-                fan_kw,
-                *fan_control,
-            )
+            AirUnitKind::Crah { capacity_kw: *sensible_capacity_kw, coil_effectiveness: eff, plant: ids[plant] }
         }
-        CoolingUnitSpec::Crac { sensible_capacity_kw, cop_rated, rated_lift_k, fan_control, .. } => (
-            AirUnitKind::Crac {
-                capacity_kw: *sensible_capacity_kw,
-                cop_rated: *cop_rated,
-                rated_lift_k: *rated_lift_k,
-            },
-            fan_kw,
-            *fan_control,
-        ),
+        CoolingUnitSpec::Crac { sensible_capacity_kw, cop_rated, rated_lift_k, .. } => {
+            AirUnitKind::Crac { capacity_kw: *sensible_capacity_kw, cop_rated: *cop_rated, rated_lift_k: *rated_lift_k }
+        }
         CoolingUnitSpec::EvaporativeAhu {
             stages,
             effectiveness,
@@ -134,29 +124,24 @@ pub(super) fn spawn_unit(
             max_dew_point_c,
             max_rh_pct,
             trim,
-            fan_control,
             pad_min_entering_dry_bulb_c,
             pad_max_entering_wet_bulb_c,
             pad_pump_w_per_m3_s,
             airflow_m3_per_s,
             ..
-        } => (
-            AirUnitKind::Evaporative {
-                stages: *stages,
-                eff_direct: *effectiveness,
-                eff_indirect: *indirect_effectiveness,
-                max_dew_point_c: *max_dew_point_c,
-                max_rh_pct: *max_rh_pct,
-                trim: trim.as_ref().map(|t| (t.capacity_kw, t.cop_rated, t.rated_lift_k)),
-                pad_limits: crate::cooling::PadLimits {
-                    min_entering_dry_bulb_c: *pad_min_entering_dry_bulb_c,
-                    max_entering_wet_bulb_c: *pad_max_entering_wet_bulb_c,
-                },
-                pad_pump_kw: pad_pump_w_per_m3_s * airflow_m3_per_s / 1_000.0,
+        } => AirUnitKind::Evaporative {
+            stages: *stages,
+            eff_direct: *effectiveness,
+            eff_indirect: *indirect_effectiveness,
+            max_dew_point_c: *max_dew_point_c,
+            max_rh_pct: *max_rh_pct,
+            trim: trim.as_ref().map(|t| (t.capacity_kw, t.cop_rated, t.rated_lift_k)),
+            pad_limits: crate::cooling::PadLimits {
+                min_entering_dry_bulb_c: *pad_min_entering_dry_bulb_c,
+                max_entering_wet_bulb_c: *pad_max_entering_wet_bulb_c,
             },
-            fan_kw,
-            *fan_control,
-        ),
+            pad_pump_kw: pad_pump_w_per_m3_s * airflow_m3_per_s / 1_000.0,
+        },
     };
     world
         .spawn((
@@ -166,7 +151,7 @@ pub(super) fn spawn_unit(
                 kind,
                 design_flow_kg_s: flow,
                 fan_power_kw: fan_kw,
-                fan_control: control,
+                fan_control: u.fan_control(),
                 setpoint_c: unit_setpoint(u),
                 availability: Availability::new(AIR_UNIT_RESTART_S * 1_000),
             },

@@ -34,12 +34,16 @@ pub(super) fn halls(
         hall_ids.push(x.id.clone());
         let loop_e = x.liquid_loop.as_ref().map(|l| ids[l]);
         let setpoint = h.units.iter().map(|u| unit_setpoint(&u.item)).sum::<f64>() / h.units.len().max(1) as f64;
-        // Initial state: supply at set point, room above it by the design air heat over the design airflow.
-        let air_heat_kw: f64 = h
-            .rows
-            .iter()
-            .flat_map(|r| &r.racks)
-            .map(|r| {
+        // Initial state: the steady state of the initial operating point, so that the first tick
+        // is no start-up transient (which would become the run's hottest inlet). Supply at set
+        // point; the racks draw their air at the speed of a set-point inlet; the units move what
+        // the control stage gives that draw (cooling::SupplySplit: variable units follow it,
+        // constant ones run at design); room, mass and hot aisles sit at
+        // `set point + air heat / (supply flow · c_p)`.
+        let (mut air_heat_kw, mut draw_kg_s) = (0.0, 0.0);
+        for row in &h.rows {
+            let n = row.racks.len();
+            for (k, r) in row.racks.iter().enumerate() {
                 let rt = &v.catalog.racks[&r.rack];
                 let wl = workloads.index_of(&r.workload).unwrap_or(0);
                 let params = RackParams::from_catalog(&v.catalog, &r.rack, rt);
@@ -47,12 +51,20 @@ pub(super) fn halls(
                 let gpu = params.gpu.as_ref().map_or(0.0, |g| (g.idle_w + (g.tdp_w - g.idle_w) * u) / 1_000.0)
                     * f64::from(params.gpu_count);
                 let total = params.base_idle_kw + (params.base_max_kw - params.base_idle_kw) * u + gpu;
-                total * if loop_e.is_some() { 1.0 - params.liquid_fraction } else { 1.0 }
-            })
-            .sum();
-        let design_flow: f64 = h.units.iter().map(|u| unit_airflow(&u.item) * rho).sum();
+                air_heat_kw += total * if loop_e.is_some() { 1.0 - params.liquid_fraction } else { 1.0 };
+                let max_flow_kg_s =
+                    RackAir::max_flow_for(params.design_air_heat_kw(loop_e.is_some()), params.design_delta_t_k, cp);
+                let rho_i = recirculation_share(x.containment, k == 0 || k + 1 == n);
+                draw_kg_s += max_flow_kg_s * params.airflow_fraction(u, setpoint) * (1.0 - rho_i);
+            }
+        }
+        let supply_kg_s = crate::cooling::SupplySplit::new(
+            draw_kg_s,
+            h.units.iter().map(|u| (u.item.fan_control(), unit_airflow(&u.item) * rho)),
+        )
+        .total_kg_s();
         let room0 =
-            setpoint + if design_flow > 0.0 { (air_heat_kw * 1_000.0 / (design_flow * cp)).min(15.0) } else { 10.0 };
+            setpoint + if supply_kg_s > 0.0 { (air_heat_kw * 1_000.0 / (supply_kg_s * cp)).min(15.0) } else { 10.0 };
         let total_volume = x.floor_area_m2 * x.height_m;
         let n_racks: usize = h.rows.iter().map(|r| r.racks.len()).sum();
         let aisle_volume = n_racks as f64 * RACK_WIDTH_M * COLD_AISLE_WIDTH_M * RACK_HEIGHT_M;
@@ -95,7 +107,7 @@ pub(super) fn halls(
                     humidity_ratio: 0.008,
                     supply_c: setpoint,
                     supply_kg_s: 0.0,
-                    rack_flow_kg_s: 0.0,
+                    rack_flow_kg_s: draw_kg_s,
                     heat_in_kw: 0.0,
                     removed_kw: 0.0,
                     stored_kw: 0.0,
@@ -193,7 +205,6 @@ pub(super) fn halls(
             let e = spawn_unit(world, &u.item, hall_e, ids, rho, cp);
             units.push(e);
         }
-        settle_hall(world, hall_e, &rows, &units, (setpoint, air_heat_kw), cp, activity0);
         let mut hall = world.get_mut::<Hall>(hall_e).expect("spawned");
         hall.rows = rows;
         hall.units = units;
@@ -211,46 +222,4 @@ pub(super) fn halls(
     }
 
     hall_ids
-}
-
-/// Puts a hall in the steady state of its initial operating point, so that the first tick is
-/// not a start-up transient (which would become the run's hottest inlet): the racks draw their
-/// air at the fan speed of an inlet at the supply set point, the air units move what the
-/// control stage will give that draw ([`crate::cooling::hall_supply_kg_s`]: variable units
-/// follow it, constant ones run at design), and the room, the hall's mass and the rows' hot
-/// aisles sit at `set point + air heat / (supply flow · c_p)`.
-fn settle_hall(
-    world: &mut World,
-    hall: Entity,
-    rows: &[Entity],
-    units: &[Entity],
-    (setpoint, air_heat_kw): (f64, f64),
-    cp: f64,
-    activity0: &[f64],
-) {
-    let draw_kg_s: f64 = rows
-        .iter()
-        .flat_map(|&r| world.get::<Row>(r).map(|r| r.racks.clone()).unwrap_or_default())
-        .filter_map(|rack| Some((world.get::<crate::load::Rack>(rack)?, world.get::<RackAir>(rack)?)))
-        .map(|(r, a)| {
-            let u = activity0.get(r.workload).copied().unwrap_or(0.0);
-            a.max_flow_kg_s * r.params.airflow_fraction(u, setpoint) * (1.0 - a.recirculation)
-        })
-        .sum();
-    let supply_kg_s = crate::cooling::hall_supply_kg_s(
-        draw_kg_s,
-        units
-            .iter()
-            .filter_map(|&u| world.get::<crate::cooling::AirUnit>(u))
-            .map(|u| (u.fan_control, u.design_flow_kg_s)),
-    );
-    let room_c =
-        setpoint + if supply_kg_s > 0.0 { (air_heat_kw * 1_000.0 / (supply_kg_s * cp)).min(15.0) } else { 10.0 };
-    let mut st = world.get_mut::<HallState>(hall).expect("spawned");
-    st.rack_flow_kg_s = draw_kg_s;
-    st.room_c = room_c;
-    st.mass_c = room_c;
-    for &r in rows {
-        world.get_mut::<Row>(r).expect("spawned").hot_c = room_c;
-    }
 }

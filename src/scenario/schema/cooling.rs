@@ -250,6 +250,16 @@ impl CoolingUnitSpec {
         }
     }
 
+    /// The unit's fan control (CRAH and CRAC default to constant volume, evaporative AHUs to
+    /// variable).
+    pub fn fan_control(&self) -> FanControl {
+        match self {
+            CoolingUnitSpec::Crah { fan_control, .. }
+            | CoolingUnitSpec::Crac { fan_control, .. }
+            | CoolingUnitSpec::EvaporativeAhu { fan_control, .. } => *fan_control,
+        }
+    }
+
     /// Fan power at design airflow, kW: `fan_power_kw` as given, or the air power over the
     /// efficiency `V̇·Δp/η` (docs/physics.md §2.3); `None` when neither is complete (validation
     /// reports it).
