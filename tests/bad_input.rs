@@ -366,3 +366,10 @@ fn a_latin1_file_is_located_with_an_encoding_hint() {
         assert!(out.stderr.contains(&want), "`{want}` in:\n{}", out.stderr);
     }
 }
+
+#[test]
+fn a_recirculation_fraction_of_one_or_more_is_refused() {
+    // At f = 1 every inlet would be room air and the units would cool nothing.
+    let text = small_hall_with("floor_area_m2: 200.0", "floor_area_m2: 200.0,\n inlet: Recirculation(fraction: 1.2)");
+    assert_rejected(&text, line_of(&text, "fraction: 1.2"), &["inlet.fraction"]);
+}

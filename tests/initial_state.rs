@@ -66,3 +66,23 @@ fn a_steady_open_hall_on_constant_volume_cracs_is_steady_from_the_first_tick() {
     );
     first_tick_is_steady("constant-volume DX CRACs, open aisles", &text, 0.1);
 }
+
+#[test]
+fn a_steady_hall_under_a_fixed_recirculation_fraction_is_steady_from_the_first_tick() {
+    // The inlet depends on the room air here (20 % of it), so the initial room must be the
+    // steady one too, with the racks' fans in its heat.
+    let text = data_with(
+        "steady_evaporative_hall.ron",
+        &[("containment: ColdAisle,", "containment: ColdAisle, inlet: Recirculation(fraction: 0.2),")],
+    );
+    first_tick_is_steady("fixed 20 % recirculation", &text, 0.1);
+}
+
+#[test]
+fn a_steady_hall_under_approach_temperatures_is_steady_from_the_first_tick() {
+    let text = data_with(
+        "steady_evaporative_hall.ron",
+        &[("containment: ColdAisle,", "containment: ColdAisle, inlet: Approach(supply_k: 1.5, return_k: 2.0),")],
+    );
+    first_tick_is_steady("approach temperatures", &text, 0.1);
+}

@@ -129,6 +129,23 @@ impl RackParams {
         }
     }
 
+    /// Server power at activity `u` and inlet `inlet_c` without the GPUs: `(non-GPU kW, fan kW,
+    /// airflow fraction)` — `P_base(u)·f_P(u, T_in)` and `P_fan·f_fan(s)`, `s` the airflow
+    /// fraction (the rack type's curves, or the built-in laws: no inlet term, `s³`;
+    /// docs/physics.md §1.3).
+    pub fn server_kw(&self, u: f64, inlet_c: f64) -> (f64, f64, f64) {
+        let s = self.airflow_fraction(u, inlet_c);
+        let mut base_kw = self.base_idle_kw + (self.base_max_kw - self.base_idle_kw) * u;
+        if let Some(c) = &self.curves.power {
+            base_kw *= c.eval(u, inlet_c).max(0.0);
+        }
+        let fan_kw = match &self.curves.fan_power {
+            Some(c) => self.fan_max_kw * c.eval(s).max(0.0),
+            None => self.fan_max_kw * s * s * s,
+        };
+        (base_kw, fan_kw, s)
+    }
+
     /// Heat to air at full activity and minimum fan speed with its liquid share removed, kW:
     /// the basis of the rack's design airflow.
     pub fn design_air_heat_kw(&self, liquid_available: bool) -> f64 {
@@ -481,7 +498,8 @@ fn add_racks(
     let Some(site) = RackChange::new(world, hall, workload) else { return };
     let RackChange { hall: hall_e, rows: row_es, liquid, workload: workload_index, catalog, rng, .. } = &site;
     let (hall_e, liquid, workload_index) = (*hall_e, *liquid, *workload_index);
-    let containment = world.get::<crate::thermal::Hall>(hall_e).map(|h| h.containment).unwrap_or_default();
+    let (containment, inlet) =
+        world.get::<crate::thermal::Hall>(hall_e).map(|h| (h.containment, h.inlet)).unwrap_or_default();
     let hall_index = world.get::<crate::thermal::Hall>(hall_e).map_or(0, |h| h.index);
     let cp = crate::thermal::air_cp(0.008);
     let mut next_index = {
@@ -508,7 +526,7 @@ fn add_racks(
         }
         // The old last rack is no longer at the row end.
         world.get_mut::<crate::thermal::RackAir>(last).expect("air").recirculation =
-            crate::thermal::recirculation_share(containment, racks.len() == 1);
+            inlet.rack_recirculation(containment, racks.len() == 1);
         let u = world.resource::<Workloads>().activity.get(workload).copied().unwrap_or(0.0);
         let mut added = Vec::new();
         for k in 0..count {
@@ -529,7 +547,7 @@ fn add_racks(
                     type_id: rack_type,
                     workload,
                     feeds: rack_feeds.clone(),
-                    recirculation: crate::thermal::recirculation_share(containment, k + 1 == count),
+                    recirculation: inlet.rack_recirculation(containment, k + 1 == count),
                     liquid_loop: liquid,
                     inlet_c: cold,
                     utilisation: u,
@@ -640,7 +658,7 @@ fn rack_demand(
 ) {
     let p = &rack.params;
     let u = rack_activity(workloads, rack, &mut load.noise, t_run_s);
-    let s = p.airflow_fraction(u, inlet_c);
+    let (base_kw, fan_kw, s) = p.server_kw(u, inlet_c);
     let mut gpu_w = 0.0_f64;
     if let Some(g) = &p.gpu {
         let (idle, tdp, uf) = (g.idle_w as f32, g.tdp_w as f32, u as f32);
@@ -661,15 +679,9 @@ fn rack_demand(
     }
     load.utilisation = u;
     load.fan_speed = s;
-    load.base_kw = p.base_idle_kw + (p.base_max_kw - p.base_idle_kw) * u;
-    if let Some(c) = &p.curves.power {
-        load.base_kw *= c.eval(u, inlet_c).max(0.0);
-    }
+    load.base_kw = base_kw;
     load.gpu_kw = gpu_w / 1_000.0;
-    load.fan_kw = match &p.curves.fan_power {
-        Some(c) => p.fan_max_kw * c.eval(s).max(0.0),
-        None => p.fan_max_kw * s * s * s,
-    };
+    load.fan_kw = fan_kw;
     load.demand_kw = load.base_kw + load.gpu_kw + load.fan_kw;
 }
 

@@ -39,7 +39,7 @@ pub use crate::power::breaker::{BreakerStandard, TripCurve};
 pub use crate::power::generator::FuelCurve;
 pub use crate::power::ups::{BatteryParams, Chemistry, LossCoefficients, UpsMode};
 pub use crate::power::{DistributionKind, Redundancy};
-pub use crate::thermal::Containment;
+pub use crate::thermal::{Containment, InletModel};
 pub use crate::weather::Heatwave;
 
 fn one_second() -> SimDuration {

@@ -45,6 +45,76 @@ pub const MASS_TO_AIR_CAPACITY: f64 = 5.0;
 /// Air-to-mass conductance per m² of floor, W/(K·m²) (docs/physics.md §2.5: 60 kW/K for 1000 m²).
 pub const MASS_UA_W_PER_K_M2: f64 = 60.0;
 
+/// How a hall's rack inlets relate to its supply and room air (docs/physics.md §2.6).
+///
+/// - [`InletModel::AirBalance`] (default): the physical air balance of each row's cold aisle —
+///   supply by tile share, recirculation over and around the rows set by containment and row
+///   position, make-up air when the racks draw more than the supply. Air is conserved, so a
+///   hall whose racks out-pull their air units warms at its inlets.
+/// - [`InletModel::Recirculation`]: a fixed share of well-mixed room air at every inlet,
+///   `T_in = T_s + f·(T_room − T_s)`, `T_s` the flow-weighted supply (EnergyPlus
+///   `ElectricEquipment:ITE:AirCooled`, inlet connection `AdjustedSupply`). The share does not
+///   change with the racks' draw: air is not balanced, so an overloaded hall shows no extra
+///   recirculation — calibrate `f` to CFD or measurements at the operating point.
+/// - [`InletModel::Approach`]: inlets a fixed approach above the supply, `T_in = T_s + ΔT_s`,
+///   and the units' return air a fixed approach above the well-mixed room, `T_ret = T_room +
+///   ΔT_r` (stratified return; EnergyPlus `FlowControlWithApproachTemperatures` measures the
+///   return approach from the IT outlet instead, which does not conserve energy when the units
+///   move a different flow than the racks). Air is not balanced either.
+///
+/// Under both empirical models the racks take no share of their own row's exhaust: the whole
+/// recirculation is in the model's law.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum InletModel {
+    /// The physical air balance of rows, aisles and room.
+    #[default]
+    AirBalance,
+    /// A fixed recirculation fraction of room air at every inlet.
+    Recirculation {
+        /// Share of room air in the inlet air, 0–1 (EnergyPlus "Design Recirculation Fraction").
+        fraction: f64,
+    },
+    /// Fixed supply and return approach temperatures.
+    Approach {
+        /// Rack inlet above the mixed supply, K (EnergyPlus "Supply Temperature Difference").
+        supply_k: f64,
+        /// Units' return air above the well-mixed room, K.
+        #[serde(default)]
+        return_k: f64,
+    },
+}
+
+impl InletModel {
+    /// Share of a rack's inlet air drawn from its own row's exhaust: by containment and row
+    /// position under the air balance ([`recirculation_share`]), none under the empirical
+    /// models (their law holds all of it).
+    pub fn rack_recirculation(&self, containment: Containment, row_end: bool) -> f64 {
+        match self {
+            InletModel::AirBalance => recirculation_share(containment, row_end),
+            InletModel::Recirculation { .. } | InletModel::Approach { .. } => 0.0,
+        }
+    }
+
+    /// Units' return air above the room node, K.
+    pub fn return_offset_k(&self) -> f64 {
+        match *self {
+            InletModel::Approach { return_k, .. } => return_k,
+            InletModel::AirBalance | InletModel::Recirculation { .. } => 0.0,
+        }
+    }
+
+    /// Steady inlet for a mixed supply `supply_c` and a room at `room_c`, °C (the air balance
+    /// at design: the supply).
+    pub fn steady_inlet_c(&self, supply_c: f64, room_c: f64) -> f64 {
+        match *self {
+            InletModel::AirBalance => supply_c,
+            InletModel::Recirculation { fraction } => supply_c + fraction * (room_c - supply_c),
+            InletModel::Approach { supply_k, .. } => supply_c + supply_k,
+        }
+    }
+}
+
 /// Recirculation share of a rack's inlet air taken from its row's exhaust `(interior, row end)`
 /// by containment. \[U\] engineering values: open aisles in legacy rooms show supply heat
 /// indices of 0.2–0.4, containment cuts recirculation to a few percent.
@@ -104,6 +174,8 @@ pub struct Hall {
     pub height_m: f64,
     /// Containment.
     pub containment: Containment,
+    /// How rack inlets follow supply and room air.
+    pub inlet: InletModel,
     /// Declared design cooling, kW.
     pub design_cooling_kw: f64,
     /// Rows, in number order.
@@ -564,6 +636,7 @@ fn solve_halls(
             room_heat_w: st.room_heat_kw * 1_000.0,
             rows: Vec::with_capacity(hall.rows.len()),
             units: Vec::with_capacity(hall.units.len()),
+            inlet: hall.inlet,
         };
         let (mut w_flow, mut m_tot) = (0.0, 0.0);
         for &u in &hall.units {
@@ -620,7 +693,7 @@ fn solve_halls(
         for (i, &u) in hall.units.iter().enumerate() {
             if let Ok((_, mut duty)) = units.get_mut(u) {
                 duty.supply_c = sol.unit_supply_c[i];
-                duty.return_c = sol.room_c;
+                duty.return_c = sol.return_c;
                 duty.removed_kw = sol.unit_removed_w[i] / 1_000.0;
                 duty.piece = sol.unit_piece[i];
             }

@@ -118,13 +118,18 @@ pub struct HallNetwork {
     pub rows: Vec<NetRow>,
     /// Air units.
     pub units: Vec<NetUnit>,
+    /// How the rows' inlets follow supply and room (the cold-aisle nodes are the inlets).
+    pub inlet: super::InletModel,
 }
 
 /// The solved tick.
 #[derive(Clone, Debug, Default)]
 pub struct HallSolution {
-    /// Room / return air, °C.
+    /// Room air, °C.
     pub room_c: f64,
+    /// Air returning to the units, °C (the room air, plus the return approach under
+    /// [`super::InletModel::Approach`]).
+    pub return_c: f64,
     /// Mass, °C.
     pub mass_c: f64,
     /// Cold aisles, °C.
@@ -151,18 +156,20 @@ const MAX_ACTIVE_SET_ITERATIONS: usize = 6;
 impl HallNetwork {
     /// Solves one backward-Euler tick of length `dt_s`.
     pub fn solve(&self, dt_s: f64) -> HallSolution {
+        let return0 = self.room_t0_c + self.inlet.return_offset_k();
         let mut active: Vec<usize> = self
             .units
             .iter()
-            .map(|u| if u.piece(u.active).is_some() { u.active } else { u.governing(self.room_t0_c) })
+            .map(|u| if u.piece(u.active).is_some() { u.active } else { u.governing(return0) })
             .collect();
         let mut sol = self.solve_with(&active, dt_s);
         for _ in 0..MAX_ACTIVE_SET_ITERATIONS {
             let mut changed = false;
             for (i, u) in self.units.iter().enumerate() {
-                let best = u.governing(sol.room_c);
+                let t_ret = sol.return_c;
+                let best = u.governing(t_ret);
                 let (Some(now), Some(want)) = (u.piece(active[i]), u.piece(best)) else { continue };
-                if best != active[i] && (want.at(sol.room_c) - now.at(sol.room_c)).abs() > 1e-9 {
+                if best != active[i] && (want.at(t_ret) - now.at(t_ret)).abs() > 1e-9 {
                     active[i] = best;
                     changed = true;
                 }
@@ -176,6 +183,31 @@ impl HallNetwork {
     }
 
     fn solve_with(&self, active: &[usize], dt_s: f64) -> HallSolution {
+        match self.inlet {
+            super::InletModel::AirBalance => self.solve_air_balance(active, dt_s),
+            super::InletModel::Recirculation { fraction } => self.solve_empirical(active, dt_s, fraction, 0.0, 0.0),
+            super::InletModel::Approach { supply_k, return_k } => {
+                self.solve_empirical(active, dt_s, 0.0, supply_k, return_k)
+            }
+        }
+    }
+
+    /// Mixed supply `T_s = A + B·T_ret` over all units for the active pieces: `(Σṁ_u, Σṁ_u·a_u,
+    /// Σṁ_u·b_u)`.
+    fn mixed_supply(&self, active: &[usize]) -> (f64, f64, f64) {
+        let m_tot: f64 = self.units.iter().map(|u| u.mass_flow_kg_s).sum();
+        let (mut sa, mut sb) = (0.0, 0.0);
+        for (u, &k) in self.units.iter().zip(active) {
+            if let Some(p) = u.piece(k) {
+                sa += u.mass_flow_kg_s * p.a;
+                sb += u.mass_flow_kg_s * p.b;
+            }
+        }
+        (m_tot, sa, sb)
+    }
+
+    /// The air balance of rows, aisles and room ([`super::InletModel::AirBalance`]).
+    fn solve_air_balance(&self, active: &[usize], dt_s: f64) -> HallSolution {
         let n_rows = self.rows.len();
         let n = 2 + n_rows;
         let c = self.cp_j_per_kg_k;
@@ -187,14 +219,7 @@ impl HallNetwork {
         let mut rhs = vec![0.0; n];
 
         // Mixed supply T = A + B·T_r over all units.
-        let m_tot: f64 = self.units.iter().map(|u| u.mass_flow_kg_s).sum();
-        let (mut sa, mut sb) = (0.0, 0.0);
-        for (u, &k) in self.units.iter().zip(active) {
-            if let Some(p) = u.piece(k) {
-                sa += u.mass_flow_kg_s * p.a;
-                sb += u.mass_flow_kg_s * p.b;
-            }
-        }
+        let (m_tot, sa, sb) = self.mixed_supply(active);
         let share_sum: f64 = self.rows.iter().map(|r| r.supply_share).sum();
         let unassigned = (1.0 - share_sum).max(0.0);
 
@@ -240,26 +265,91 @@ impl HallNetwork {
             .collect();
         let t0: Vec<f64> =
             [self.room_t0_c, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)).collect();
-        let residual: Vec<f64> = a.mul(&t0).iter().zip(&rhs).map(|(at0, r)| r - at0).collect();
-        for (d, cap) in a.diag.iter_mut().zip(&capacity) {
-            *d += cap / dt_s;
+        let (x, dx) = step(a, &rhs, &capacity, &t0, dt_s);
+        self.solution(active, &x, &dx, &capacity, dt_s, 0.0, recirc, local)
+    }
+
+    /// The empirical inlet laws ([`super::InletModel::Recirculation`] with `fraction`,
+    /// [`super::InletModel::Approach`] with `supply_k` and `return_k`).
+    ///
+    /// The room node is solved for the units' return air `T_ret = T_r + ΔT_r`; every unit's
+    /// supply returns to the room, and the rows' heat enters it directly. Each row's inlet is
+    /// algebraic (no aisle capacity): `T_k = (1−f)·T_s + f·T_r + ΔT_s`, `T_s = (A + B·T_ret)/Σṁ_u`
+    /// the mixed supply (the room air when no unit moves air). With `T_ret` as the unknown the
+    /// mass exchange reads `UA·(T_ret − ΔT_r − T_m)`, so the books close as in the air balance.
+    fn solve_empirical(
+        &self,
+        active: &[usize],
+        dt_s: f64,
+        fraction: f64,
+        supply_k: f64,
+        return_k: f64,
+    ) -> HallSolution {
+        let n_rows = self.rows.len();
+        let n = 2 + n_rows;
+        let c = self.cp_j_per_kg_k;
+        let (ir, im) = (0, 1);
+        let f = fraction.clamp(0.0, 1.0);
+        let mut a = Arrowhead::zeros(n);
+        let mut rhs = vec![0.0; n];
+        let (m_tot, sa, sb) = self.mixed_supply(active);
+        // Room (return) node: supply in at A + B·T_ret, return out at T_ret.
+        a.diag[ir] = c * m_tot - c * sb + self.ua_w_per_k;
+        a.row0[im] = -self.ua_w_per_k;
+        rhs[ir] = self.room_heat_w + c * sa + self.ua_w_per_k * return_k;
+        a.diag[im] = self.ua_w_per_k;
+        a.col0[im] = -self.ua_w_per_k;
+        rhs[im] = -self.ua_w_per_k * return_k;
+        // Inlet law: T_k − [(1−f)·B/Σṁ + f]·T_ret = (1−f)·A/Σṁ − f·ΔT_r + ΔT_s.
+        let (mix_a, mix_b) = if m_tot > 0.0 { (sa / m_tot, sb / m_tot) } else { (-return_k, 1.0) };
+        let mut recirc = Vec::with_capacity(n_rows);
+        for (k, row) in self.rows.iter().enumerate() {
+            let ik = 2 + k;
+            a.diag[ik] = 1.0;
+            a.col0[ik] = -((1.0 - f) * mix_b + f);
+            rhs[ik] = (1.0 - f) * mix_a - f * return_k + supply_k;
+            // Row heat h0 − h1·T_k into the room.
+            a.row0[ik] = row.heat_slope_w_per_k;
+            rhs[ir] += row.heat_w;
+            recirc.push(f * row.draw_kg_s);
         }
-        // Singular only with zero capacities; then the state stays where it was.
-        let dx = a.solve(&residual).unwrap_or_else(|| vec![0.0; n]);
-        let x: Vec<f64> = t0.iter().zip(&dx).map(|(t, d)| t + d).collect();
-        let room = x[ir];
-        let mass = x[im];
-        let cold: Vec<f64> = (0..n_rows).map(|k| x[2 + k]).collect();
+        let capacity: Vec<f64> = [self.room_capacity_j_per_k, self.mass_capacity_j_per_k]
+            .into_iter()
+            .chain(std::iter::repeat_n(0.0, n_rows))
+            .collect();
+        let t0: Vec<f64> =
+            [self.room_t0_c + return_k, self.mass_t0_c].into_iter().chain(self.rows.iter().map(|r| r.t0_c)).collect();
+        let (x, dx) = step(a, &rhs, &capacity, &t0, dt_s);
+        self.solution(active, &x, &dx, &capacity, dt_s, return_k, recirc, vec![0.0; n_rows])
+    }
+
+    /// The solution from the solved node temperatures `x` (room node = the units' return).
+    #[allow(clippy::too_many_arguments)]
+    fn solution(
+        &self,
+        active: &[usize],
+        x: &[f64],
+        dx: &[f64],
+        capacity: &[f64],
+        dt_s: f64,
+        return_k: f64,
+        recirc: Vec<f64>,
+        local: Vec<f64>,
+    ) -> HallSolution {
+        let c = self.cp_j_per_kg_k;
+        let t_ret = x[0];
+        let cold: Vec<f64> = x[2..].to_vec();
         let unit_supply_c: Vec<f64> =
-            self.units.iter().zip(active).map(|(u, &k)| u.piece(k).map_or(room, |p| p.at(room))).collect();
+            self.units.iter().zip(active).map(|(u, &k)| u.piece(k).map_or(t_ret, |p| p.at(t_ret))).collect();
         let unit_removed_w: Vec<f64> =
-            self.units.iter().zip(&unit_supply_c).map(|(u, ts)| c * u.mass_flow_kg_s * (room - ts)).collect();
-        let stored: f64 = capacity.iter().zip(dx.iter()).map(|(cap, d)| cap * d).sum();
+            self.units.iter().zip(&unit_supply_c).map(|(u, ts)| c * u.mass_flow_kg_s * (t_ret - ts)).collect();
+        let stored: f64 = capacity.iter().zip(dx).map(|(cap, d)| cap * d).sum();
         let heat_in_w = self.room_heat_w
             + self.rows.iter().zip(&cold).map(|(r, t)| r.heat_w - r.heat_slope_w_per_k * t).sum::<f64>();
         HallSolution {
-            room_c: room,
-            mass_c: mass,
+            room_c: t_ret - return_k,
+            return_c: t_ret,
+            mass_c: x[1],
             cold_c: cold,
             recirc_kg_s: recirc,
             local_kg_s: local,
@@ -270,6 +360,20 @@ impl HallNetwork {
             heat_in_w,
         }
     }
+}
+
+/// One backward-Euler step `(C/dt + G)·ΔT = q − G·T₀` of the network `G·T = q` from `t0`:
+/// solving for the changes keeps `C·ΔT/dt`, the heat stored, precise even when it is tiny
+/// next to `C·T` (a dark hall at rest). Nodes with no capacity are algebraic. Singular only
+/// with zero capacities and flows; then the state stays where it was.
+/// Returns the new temperatures and their changes.
+fn step(mut a: Arrowhead, rhs: &[f64], capacity: &[f64], t0: &[f64], dt_s: f64) -> (Vec<f64>, Vec<f64>) {
+    let residual: Vec<f64> = a.mul(t0).iter().zip(rhs).map(|(at0, r)| r - at0).collect();
+    for (d, cap) in a.diag.iter_mut().zip(capacity) {
+        *d += cap / dt_s;
+    }
+    let dx = a.solve(&residual).unwrap_or_else(|| vec![0.0; t0.len()]);
+    (t0.iter().zip(&dx).map(|(t, d)| t + d).collect(), dx)
 }
 
 /// A matrix whose only non-zeros are its diagonal, its first row and its first column (node 0
@@ -466,7 +570,89 @@ mod tests {
             room_heat_w: 5e3,
             rows,
             units,
+            inlet: super::super::InletModel::AirBalance,
         }
+    }
+
+    /// Runs `net` to its steady state (200 ticks of 60 s, then 20 of a day).
+    fn settle(net: &mut HallNetwork) -> HallSolution {
+        let mut s = net.solve(60.0);
+        for dt in std::iter::repeat_n(60.0, 200).chain(std::iter::repeat_n(86_400.0, 20)) {
+            net.room_t0_c = s.room_c;
+            net.mass_t0_c = s.mass_c;
+            for (r, t) in net.rows.iter_mut().zip(&s.cold_c) {
+                r.t0_c = *t;
+            }
+            s = net.solve(dt);
+        }
+        s
+    }
+
+    /// One unit holding 18 °C at 20 kg/s, a row of 200 kW drawing `draw` kg/s.
+    fn one_unit_hall(draw: f64, inlet: super::super::InletModel) -> HallNetwork {
+        let units =
+            vec![NetUnit { mass_flow_kg_s: 20.0, pieces: vec![Affine { a: 18.0, b: 0.0 }], cap: None, active: 0 }];
+        let mut net = hall(units, vec![row(1.0, draw, 200e3)]);
+        net.inlet = inlet;
+        net
+    }
+
+    #[test]
+    fn a_fixed_recirculation_fraction_mixes_room_air_into_the_supply() {
+        // 20 % recirculation: T_in = T_s + 0.2·(T_room − T_s) with the room at its well-mixed
+        // steady state T_s + P/(ṁ c); the books close on every tick.
+        use super::super::InletModel;
+        let mut net = one_unit_hall(18.0, InletModel::Recirculation { fraction: 0.2 });
+        for dt in [1.0, 60.0, 3600.0] {
+            let s = net.solve(dt);
+            let residual = s.heat_in_w - s.unit_removed_w.iter().sum::<f64>() - s.stored_w;
+            assert!(residual.abs() < 1e-9 * s.heat_in_w, "dt {dt}: residual {residual} W");
+            assert!((s.cold_c[0] - (18.0 + 0.2 * (s.room_c - 18.0))).abs() < 1e-9, "the law holds on every tick");
+        }
+        let s = settle(&mut net);
+        let room = 18.0 + 205e3 / (20.0 * CP);
+        assert!((s.room_c - room).abs() < 1e-6, "room {} vs {room}", s.room_c);
+        assert!((s.cold_c[0] - (18.0 + 0.2 * (room - 18.0))).abs() < 1e-6, "inlet {}", s.cold_c[0]);
+        assert!((s.recirc_kg_s[0] - 0.2 * 18.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_fixed_fraction_ignores_an_air_deficit_that_the_air_balance_feels() {
+        // The racks draw 30 kg/s from units moving 20: the air balance pulls 10 kg/s of room
+        // air into the aisle and the inlets warm; a fixed fraction keeps the same inlet as at
+        // a draw of 18 kg/s — the documented limit of the empirical law.
+        use super::super::InletModel;
+        let fixed = |draw| settle(&mut one_unit_hall(draw, InletModel::Recirculation { fraction: 0.1 })).cold_c[0];
+        assert!((fixed(30.0) - fixed(18.0)).abs() < 1e-9, "{} vs {}", fixed(30.0), fixed(18.0));
+        let mut balance = one_unit_hall(30.0, InletModel::AirBalance);
+        let starved = settle(&mut balance).cold_c[0];
+        let mut fed = one_unit_hall(18.0, InletModel::AirBalance);
+        let fed = settle(&mut fed).cold_c[0];
+        assert!((fed - 18.0).abs() < 1e-6, "a fed aisle sits at the supply: {fed}");
+        // A third of the inlet air is room air at T_s + P/(ṁc) ≈ 28.2 °C.
+        let room = 18.0 + 205e3 / (20.0 * CP);
+        assert!((starved - (18.0 + (room - 18.0) / 3.0)).abs() < 1e-6, "starved aisle {starved}");
+    }
+
+    #[test]
+    fn approach_temperatures_set_the_inlet_and_the_return() {
+        // Inlet 2 K above the supply; the units' return 3 K above the well-mixed room: at steady
+        // state the units still remove the whole load, so the room sits 3 K below
+        // T_s + P/(ṁ c).
+        use super::super::InletModel;
+        let mut net = one_unit_hall(18.0, InletModel::Approach { supply_k: 2.0, return_k: 3.0 });
+        for dt in [1.0, 60.0] {
+            let s = net.solve(dt);
+            let residual = s.heat_in_w - s.unit_removed_w.iter().sum::<f64>() - s.stored_w;
+            assert!(residual.abs() < 1e-9 * s.heat_in_w, "dt {dt}: residual {residual} W");
+            assert!((s.return_c - s.room_c - 3.0).abs() < 1e-12);
+        }
+        let s = settle(&mut net);
+        assert!((s.cold_c[0] - 20.0).abs() < 1e-9, "inlet {}", s.cold_c[0]);
+        let ret = 18.0 + 205e3 / (20.0 * CP);
+        assert!((s.return_c - ret).abs() < 1e-6, "return {} vs {ret}", s.return_c);
+        assert!((s.room_c - (ret - 3.0)).abs() < 1e-6);
+        assert!((s.unit_removed_w[0] - 205e3).abs() < 1e-3);
     }
 
     fn row(share: f64, draw: f64, heat: f64) -> NetRow {

@@ -35,36 +35,9 @@ pub(super) fn halls(
         let loop_e = x.liquid_loop.as_ref().map(|l| ids[l]);
         let setpoint = h.units.iter().map(|u| unit_setpoint(&u.item)).sum::<f64>() / h.units.len().max(1) as f64;
         // Initial state: the steady state of the initial operating point, so that the first tick
-        // is no start-up transient (which would become the run's hottest inlet). Supply at set
-        // point; the racks draw their air at the speed of a set-point inlet; the units move what
-        // the control stage gives that draw (cooling::SupplySplit: variable units follow it,
-        // constant ones run at design); room, mass and hot aisles sit at
-        // `set point + air heat / (supply flow · c_p)`.
-        let (mut air_heat_kw, mut draw_kg_s) = (0.0, 0.0);
-        for row in &h.rows {
-            let n = row.racks.len();
-            for (k, r) in row.racks.iter().enumerate() {
-                let rt = &v.catalog.racks[&r.rack];
-                let wl = workloads.index_of(&r.workload).unwrap_or(0);
-                let params = RackParams::from_catalog(&v.catalog, &r.rack, rt);
-                let u = activity0[wl];
-                let gpu = params.gpu.as_ref().map_or(0.0, |g| (g.idle_w + (g.tdp_w - g.idle_w) * u) / 1_000.0)
-                    * f64::from(params.gpu_count);
-                let total = params.base_idle_kw + (params.base_max_kw - params.base_idle_kw) * u + gpu;
-                air_heat_kw += total * if loop_e.is_some() { 1.0 - params.liquid_fraction } else { 1.0 };
-                let max_flow_kg_s =
-                    RackAir::max_flow_for(params.design_air_heat_kw(loop_e.is_some()), params.design_delta_t_k, cp);
-                let rho_i = recirculation_share(x.containment, k == 0 || k + 1 == n);
-                draw_kg_s += max_flow_kg_s * params.airflow_fraction(u, setpoint) * (1.0 - rho_i);
-            }
-        }
-        let supply_kg_s = crate::cooling::SupplySplit::new(
-            draw_kg_s,
-            h.units.iter().map(|u| (u.item.fan_control(), unit_airflow(&u.item) * rho)),
-        )
-        .total_kg_s();
-        let room0 =
-            setpoint + if supply_kg_s > 0.0 { (air_heat_kw * 1_000.0 / (supply_kg_s * cp)).min(15.0) } else { 10.0 };
+        // is no start-up transient (which would become the run's hottest inlet).
+        let steady = steady_hall(h, v, workloads, activity0, loop_e.is_some(), setpoint, rho, cp);
+        let (room0, inlet0, draw_kg_s) = (steady.room_c, steady.inlet_c, steady.draw_kg_s);
         let total_volume = x.floor_area_m2 * x.height_m;
         let n_racks: usize = h.rows.iter().map(|r| r.racks.len()).sum();
         let aisle_volume = n_racks as f64 * RACK_WIDTH_M * COLD_AISLE_WIDTH_M * RACK_HEIGHT_M;
@@ -91,6 +64,7 @@ pub(super) fn halls(
                     floor_area_m2: x.floor_area_m2,
                     height_m: x.height_m,
                     containment: x.containment,
+                    inlet: x.inlet,
                     design_cooling_kw: x.design_cooling_kw,
                     rows: Vec::new(),
                     units: Vec::new(),
@@ -119,9 +93,9 @@ pub(super) fn halls(
                         .map_or(crate::cooling::DEFAULT_DLC_FLOW_L_PER_MIN_PER_KW, |l| l.flow_l_per_min_per_kw),
                     coolant_c: loop_e
                         .map_or(setpoint, |l| world.get::<LiquidLoop>(l).map_or(setpoint, |l| l.setpoint_c)),
-                    max_inlet_c: setpoint,
+                    max_inlet_c: inlet0,
                     humidity_band: None,
-                    mean_inlet_c: setpoint,
+                    mean_inlet_c: inlet0,
                 },
             ))
             .id();
@@ -140,7 +114,7 @@ pub(super) fn halls(
                     racks: Vec::new(),
                     capacity_j_per_k: rho * cp * n as f64 * cold_per_rack,
                     supply_share: 0.0,
-                    cold_c: setpoint,
+                    cold_c: inlet0,
                     hot_c: room0,
                     sums: Default::default(),
                     response: Default::default(),
@@ -152,7 +126,7 @@ pub(super) fn halls(
             let mut design = 0.0;
             for (k, rp) in row.racks.iter().enumerate() {
                 let end = k == 0 || k + 1 == n;
-                let rho_i = recirculation_share(x.containment, end);
+                let rho_i = x.inlet.rack_recirculation(x.containment, end);
                 let a = ids[&rp.feed_a];
                 let b = rp.feed_b.as_ref().map(|b| ids[b]);
                 feed_hall.entry(a).or_insert(hall_e);
@@ -179,7 +153,7 @@ pub(super) fn halls(
                         feeds: RackFeeds { a, b },
                         recirculation: rho_i,
                         liquid_loop: loop_e.is_some(),
-                        inlet_c: setpoint,
+                        inlet_c: inlet0,
                         utilisation: activity0[wl],
                     },
                 );
@@ -222,4 +196,73 @@ pub(super) fn halls(
     }
 
     hall_ids
+}
+
+/// A hall's steady state at its initial operating point.
+struct SteadyHall {
+    /// Room air, °C.
+    room_c: f64,
+    /// Rack inlets (the cold aisles), °C.
+    inlet_c: f64,
+    /// Air the racks draw from their aisles, kg/s.
+    draw_kg_s: f64,
+}
+
+/// The steady state of hall `h` at activities `activity0`: supply at set point; the racks
+/// draw their air at the speed of the steady inlet and give their whole air-side heat
+/// (servers, fans, GPUs) to it; the units move what the control stage gives that draw
+/// (cooling::SupplySplit: variable units follow it, constant ones run at design); the
+/// units' return sits at `set point + air heat / (supply flow · c_p)`, the room that less
+/// the return approach, and the inlets follow the hall's inlet law. The inlet depends on the
+/// room under a recirculation law and the draw on the inlet: a few fixed-point passes settle
+/// it (each pass shrinks the error by the flow's sensitivity to the inlet, a few % per K).
+#[allow(clippy::too_many_arguments)]
+fn steady_hall(
+    h: &crate::scenario::expand::HallPlan,
+    v: &ValidScenario,
+    workloads: &Workloads,
+    activity0: &[f64],
+    liquid: bool,
+    setpoint: f64,
+    rho: f64,
+    cp: f64,
+) -> SteadyHall {
+    const PASSES: usize = 4;
+    let x = &h.spec;
+    let mut inlet = setpoint;
+    let mut st = SteadyHall { room_c: setpoint, inlet_c: setpoint, draw_kg_s: 0.0 };
+    for _ in 0..PASSES {
+        let (mut air_heat_kw, mut draw_kg_s) = (0.0, 0.0);
+        for row in &h.rows {
+            let n = row.racks.len();
+            for (k, r) in row.racks.iter().enumerate() {
+                let rt = &v.catalog.racks[&r.rack];
+                let wl = workloads.index_of(&r.workload).unwrap_or(0);
+                let params = RackParams::from_catalog(&v.catalog, &r.rack, rt);
+                let u = activity0[wl];
+                let gpu = params.gpu.as_ref().map_or(0.0, |g| (g.idle_w + (g.tdp_w - g.idle_w) * u) / 1_000.0)
+                    * f64::from(params.gpu_count);
+                let (base_kw, fan_kw, s) = params.server_kw(u, inlet);
+                air_heat_kw += (base_kw + fan_kw + gpu) * if liquid { 1.0 - params.liquid_fraction } else { 1.0 };
+                let max_flow_kg_s =
+                    RackAir::max_flow_for(params.design_air_heat_kw(liquid), params.design_delta_t_k, cp);
+                let rho_i = x.inlet.rack_recirculation(x.containment, k == 0 || k + 1 == n);
+                draw_kg_s += max_flow_kg_s * s * (1.0 - rho_i);
+            }
+        }
+        let supply_kg_s = crate::cooling::SupplySplit::new(
+            draw_kg_s,
+            h.units.iter().map(|u| (u.item.fan_control(), unit_airflow(&u.item) * rho)),
+        )
+        .total_kg_s();
+        let return_c =
+            setpoint + if supply_kg_s > 0.0 { (air_heat_kw * 1_000.0 / (supply_kg_s * cp)).min(15.0) } else { 10.0 };
+        let room_c = return_c - x.inlet.return_offset_k();
+        st = SteadyHall { room_c, inlet_c: x.inlet.steady_inlet_c(setpoint, room_c), draw_kg_s };
+        if x.inlet == InletModel::AirBalance || st.inlet_c == inlet {
+            break;
+        }
+        inlet = st.inlet_c;
+    }
+    st
 }

@@ -21,6 +21,10 @@ pub struct HallSpec {
     /// Aisle containment.
     #[serde(default)]
     pub containment: Containment,
+    /// How rack inlets follow the supply and room air: the physical air balance (default), a
+    /// fixed recirculation fraction, or approach temperatures (docs/physics.md §2.6).
+    #[serde(default)]
+    pub inlet: InletModel,
     /// Design cooling capacity declared by the planner, kW.
     pub design_cooling_kw: f64,
     /// Heat capacity of structure, raised floor and equipment (default 5 × the air's, docs/physics.md §2.5), kJ/K.

@@ -22,6 +22,7 @@ pub(super) fn check_halls(c: &mut Checker, p: &Plant, ids: &Ids, catalog: &Catal
         if let Some(l) = &x.liquid_loop {
             c.reference(&format!("{}.liquid_loop", h.path), l, "liquid loop", &ids.loops);
         }
+        check_inlet(c, &format!("{}.inlet", h.path), &x.inlet);
         if x.rows.is_empty() || h.rows.iter().all(|r| r.racks.is_empty()) {
             c.err(&format!("{}.rows", h.path), format!("hall \"{}\" is empty: no racks", x.id), "add a row group, e.g. (rows: \"1-4\", racks_per_row: 10, rack: \"legacy_air_10kw\", feeds: (a: \"pdu-{row}\"))");
         }
@@ -105,4 +106,24 @@ pub(super) fn check_halls(c: &mut Checker, p: &Plant, ids: &Ids, catalog: &Catal
         }
     }
     let _ = s;
+}
+
+/// Largest inlet approach accepted, K: an inlet or return more than this above its reference
+/// air is no calibrated hall (measured supply heat indices stay below 0.5 of a rack ΔT of
+/// 10–20 K, docs/physics.md §2.6).
+const MAX_APPROACH_K: f64 = 20.0;
+
+/// An empirical inlet law's parameters: a recirculation fraction below 1 (at 1 the inlets
+/// would be the room air and the supply would cool nothing), approaches within ±20 K.
+fn check_inlet(c: &mut Checker, path: &str, inlet: &InletModel) {
+    match *inlet {
+        InletModel::AirBalance => {}
+        InletModel::Recirculation { fraction } => {
+            c.range(&format!("{path}.fraction"), fraction, 0.0, 0.95, "");
+        }
+        InletModel::Approach { supply_k, return_k } => {
+            c.range(&format!("{path}.supply_k"), supply_k, -MAX_APPROACH_K, MAX_APPROACH_K, "K");
+            c.range(&format!("{path}.return_k"), return_k, -MAX_APPROACH_K, MAX_APPROACH_K, "K");
+        }
+    }
 }
