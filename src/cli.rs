@@ -172,6 +172,19 @@ pub enum Command {
         #[arg(long)]
         save_session: Option<PathBuf>,
     },
+    /// Compare dctwin with EnergyPlus on the validation cases (docs/validation.md): run each
+    /// case's year on the weather EnergyPlus used and print the side-by-side table; exit 1 if
+    /// any quantity is outside its tolerance.
+    Validate {
+        /// The validation directory (cases/ and reference/).
+        #[arg(long, default_value = "validation")]
+        dir: PathBuf,
+        /// Only these cases (default: every case with a reference).
+        cases: Vec<String>,
+        /// Also write the tables as Markdown to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
     /// List the built-in equipment catalog.
     Catalog,
     /// Write a synthetic weather year as an EPW file.
@@ -335,6 +348,7 @@ pub fn main() -> ExitCode {
                 save_session,
             )
         }
+        Command::Validate { dir, cases, markdown } => validate_cmd(&dir, cases, markdown.as_deref()),
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
             println!("racks:");
@@ -554,5 +568,49 @@ fn view_command(
             file.display()
         );
         ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+/// `dctwin validate`: every case (or those named), a table per case, exit 1 on any miss.
+fn validate_cmd(dir: &Path, cases: Vec<String>, markdown: Option<&Path>) -> ExitCode {
+    let cases = if cases.is_empty() {
+        match crate::validation::cases(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}\n  hint: run from the repository root, or pass --dir");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        }
+    } else {
+        cases
+    };
+    let mut reports = Vec::with_capacity(cases.len());
+    for case in &cases {
+        match crate::validation::validate_case(dir, case) {
+            Ok(r) => {
+                eprintln!("{case}: {} ticks in {:.2} s", r.ticks, r.wall_s);
+                reports.push(r);
+            }
+            Err(e) => {
+                eprintln!("error: case {case}: {e}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        }
+    }
+    let text = crate::validation::markdown(&reports);
+    print!("{text}");
+    if let Some(path) = markdown
+        && let Err(e) = crate::report::write_atomic(path, text.as_bytes())
+    {
+        eprintln!("error: writing {}: {e}", path.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let failed: Vec<&str> = reports.iter().filter(|r| !r.passes()).map(|r| r.case.as_str()).collect();
+    if failed.is_empty() {
+        eprintln!("every quantity of {} case(s) within its tolerance", reports.len());
+        ExitCode::from(EXIT_OK)
+    } else {
+        eprintln!("outside tolerance: {}", failed.join(", "));
+        ExitCode::from(EXIT_EXPECTATION_FAILED)
     }
 }

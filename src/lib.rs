@@ -63,6 +63,7 @@ pub mod scenario;
 pub mod schedule;
 pub mod thermal;
 pub mod units;
+pub mod validation;
 #[cfg(feature = "viewer")]
 pub mod viewer;
 pub mod weather;

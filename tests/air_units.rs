@@ -127,3 +127,41 @@ fn fan_power_from_pressure_rise_and_efficiency() {
         assert!((a.fan_kw - 25.0).abs() < 1e-12 && a.fan_kw == b.fan_kw, "{}: {} vs {} kW", u.id, a.fan_kw, b.fan_kw);
     }
 }
+
+#[test]
+fn the_economiser_holds_the_set_point_on_ten_minute_ticks_in_deep_frost() {
+    // −20 °C outdoors, a light hall (no structural mass) and 10-minute ticks: the dampers must
+    // still hold 22 °C. With the damper position fixed at the start of each tick the loop gain
+    // (T_set − T_oa)/(T_r − T_sup) ≈ 5 made the supply swing by up to 2 K (EnergyPlus
+    // validation case `evap_golden`: hottest inlet 25.1 °C against EnergyPlus's 22.8 °C).
+    let text = data_with(
+        "steady_evaporative_hall.ron",
+        &[
+            (
+                "weather: Constant(dry_bulb_c: 12.0, rh_pct: 70.0),",
+                "weather: Constant(dry_bulb_c: -20.0, rh_pct: 70.0),",
+            ),
+            (r#"tick: "1s","#, r#"tick: "1s", max_tick: "10min","#),
+            ("containment: ColdAisle,", "containment: ColdAisle, thermal_mass_kj_per_k: 1.0, mass_ua_kw_per_k: 0.001,"),
+            (CONSTANT.0, CONSTANT.1),
+        ],
+    );
+    let opts = dctwin::scenario::build::BuildOptions {
+        interval: Some(dctwin::units::SimDuration::from_secs(600)),
+        ..Default::default()
+    };
+    let mut app = dctwin::scenario::build::build_app(&valid(&text), opts);
+    let world = app.world_mut();
+    let (mut ticks, mut worst) = (0, 0.0_f64);
+    while world.resource::<dctwin::schedule::SimClock>().t_s() < 7_200.0 {
+        dctwin::schedule::step(world);
+        let mut q = world.query::<&dctwin::thermal::HallState>();
+        let supply = q.iter(world).next().unwrap().supply_c;
+        if world.resource::<dctwin::schedule::SimClock>().t_s() > 1_800.0 {
+            worst = worst.max((supply - 22.0).abs());
+        }
+        ticks += 1;
+    }
+    assert!(ticks < 100, "the steady hall runs on long ticks ({ticks} ticks in 2 h)");
+    assert!(worst < 0.01, "supply off its 22 °C set point by {worst:.3} K");
+}

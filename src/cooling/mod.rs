@@ -842,11 +842,39 @@ fn air_unit_laws(
                 law.cap = Some(Affine { a: fan_dt, b: 1.0 });
             }
             AirUnitKind::Evaporative { .. } => {
-                let x = op.outdoor_fraction;
                 let trim_dt = op.trim_kw * 1_000.0 / (m * cp);
-                law.pieces.push(Affine { a: x * op.treated_c + fan_dt - trim_dt, b: 1.0 - x });
+                let room_c = halls.get(unit.hall).map_or(op.treated_c, |h| h.room_c);
+                economiser_law(&mut law, op.treated_c, unit.setpoint_c, fan_dt - trim_dt, room_c);
             }
         }
+    }
+}
+
+/// The economiser's supply law, solved with the hall (implicit): the dampers mix treated
+/// outdoor air at `treated_c` with return air to hold `setpoint_c` after the fan's (and trim's)
+/// `rise_k`, between all outdoor air `A = T_oa + rise` and all return air `R = T_r + rise`:
+///
+/// ```text
+/// T_sup = min(R, max(A, T_set))    while the treated air is colder than the return
+/// T_sup = min(A, max(R, T_set))    otherwise (the return is the colder source)
+/// ```
+///
+/// (`room_c`, the return at the start of the tick, picks the branch.) Fixing the damper
+/// position at the start of the tick instead (`T_sup = x·T_oa + (1−x)·T_r + rise`, `x` from
+/// the last return) is unstable on long ticks: with a light room and cold air the loop gain
+/// `(T_set − T_oa)/(T_r − T_sup)` exceeds 1 (−20 °C outdoors, 22 °C supply, 7.6 K room rise:
+/// 5.5), and the supply swung by up to 2 K on 10-minute ticks where EnergyPlus, whose
+/// controller iterates within the step, holds the set point (docs/validation.md).
+pub fn economiser_law(law: &mut SupplyLaw, treated_c: f64, setpoint_c: f64, rise_k: f64, room_c: f64) {
+    let outdoor = Affine { a: treated_c + rise_k, b: 0.0 };
+    let ret = Affine { a: rise_k, b: 1.0 };
+    let held = Affine { a: setpoint_c, b: 0.0 };
+    if treated_c < room_c {
+        law.pieces.extend([outdoor, held]);
+        law.cap = Some(ret);
+    } else {
+        law.pieces.extend([ret, held]);
+        law.cap = Some(outdoor);
     }
 }
 

@@ -96,6 +96,12 @@ pub struct RunTotals {
     pub hours_outside_recommended: f64,
     /// Hours with any inlet outside A1.
     pub hours_outside_a1: f64,
+    /// Hours with the hottest inlet above the recommended envelope's 27 °C.
+    pub hours_inlet_above_27_c: f64,
+    /// Hours with the hottest inlet above A1's 32 °C.
+    pub hours_inlet_above_32_c: f64,
+    /// Warmest hall room air, °C.
+    pub max_room_c: f64,
     /// Worst relative error of the electrical books.
     pub max_electric_error: f64,
     /// Worst relative error of the heat books.
@@ -277,6 +283,13 @@ pub struct Summary {
     pub hours_outside_recommended: f64,
     /// Hours with any rack inlet outside A1.
     pub hours_outside_a1: f64,
+    /// Hours with the hottest rack inlet above 27 °C, the recommended envelope's upper dry
+    /// bulb (docs/physics.md §2.2), whatever the humidity.
+    pub hours_inlet_above_27_c: f64,
+    /// Hours with the hottest rack inlet above 32 °C, A1's upper dry bulb (docs/physics.md §2.2).
+    pub hours_inlet_above_32_c: f64,
+    /// Warmest room air of any hall over the run (the well-mixed room / return node), °C.
+    pub max_room_c: f64,
     /// Rack-hours per ASHRAE band.
     pub rack_hours_by_band: Vec<(Band, f64)>,
     /// Rack-hours inside H1.
@@ -333,6 +346,9 @@ impl Summary {
             "gpus_throttled" => f64::from(self.gpus_throttled),
             "hours_outside_recommended" => self.hours_outside_recommended,
             "hours_outside_a1" => self.hours_outside_a1,
+            "hours_inlet_above_27_c" => self.hours_inlet_above_27_c,
+            "hours_inlet_above_32_c" => self.hours_inlet_above_32_c,
+            "max_room_c" => self.max_room_c,
             "grid_peak_kw" => self.grid_peak_kw,
             "fuel_deliveries" => f64::from(self.fuel_deliveries),
             "diesel_stored_t" => self.diesel_stored_t,
@@ -388,6 +404,7 @@ fn accumulate(
         t.min_ups_soc_pct = 100.0;
         t.min_autonomy_h = f64::INFINITY;
         t.max_inlet_c = f64::NEG_INFINITY;
+        t.max_room_c = f64::NEG_INFINITY;
         t.max_gpu_c = f64::NEG_INFINITY;
     }
     t.seconds += dt;
@@ -423,8 +440,17 @@ fn accumulate(
     // Extremes and envelope time.
     let mut any_out_rec = false;
     let mut any_out_a1 = false;
+    let mut hottest_inlet = f64::NEG_INFINITY;
     for st in &halls {
-        t.max_inlet_c = t.max_inlet_c.max(st.max_inlet_c);
+        hottest_inlet = hottest_inlet.max(st.max_inlet_c);
+        t.max_room_c = t.max_room_c.max(st.room_c);
+    }
+    t.max_inlet_c = t.max_inlet_c.max(hottest_inlet);
+    if hottest_inlet > crate::thermal::ashrae::RECOMMENDED.max_c {
+        t.hours_inlet_above_27_c += h;
+    }
+    if hottest_inlet > crate::thermal::ashrae::A1.max_c {
+        t.hours_inlet_above_32_c += h;
     }
     let (mut throttled, mut off) = (0u32, 0u32);
     for (air, bank) in &racks {
@@ -667,6 +693,9 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         max_gpu_temp_c: finite(t.max_gpu_c, 0.0),
         hours_outside_recommended: t.hours_outside_recommended,
         hours_outside_a1: t.hours_outside_a1,
+        hours_inlet_above_27_c: t.hours_inlet_above_27_c,
+        hours_inlet_above_32_c: t.hours_inlet_above_32_c,
+        max_room_c: finite(t.max_room_c, 0.0),
         rack_hours_by_band: Band::ALL.iter().map(|&b| (b, band_s[b as usize] / 3_600.0)).collect(),
         rack_hours_h1: h1_s / 3_600.0,
         gpus_throttled: t.max_gpus_throttled,
