@@ -53,9 +53,13 @@ pub enum Command {
         /// Most timeline lines to print.
         #[arg(long, default_value_t = 60)]
         timeline_lines: usize,
-        /// Print only the summary.
+        /// Print only the summary (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the estimate says the output would not fit the free disk space or the
+        /// run would take far longer than any useful study.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate a scenario without running it.
     Check {
@@ -211,7 +215,7 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { file, duration, seed, out, interval, max_tick, parallel, timeline_lines, quiet } => {
+        Command::Run { file, duration, seed, out, interval, max_tick, parallel, timeline_lines, quiet, force } => {
             let v = match load_valid(&file) {
                 Ok(v) => v,
                 Err(code) => return code,
@@ -253,14 +257,44 @@ pub fn main() -> ExitCode {
                     parallel: Some(parallel),
                     ..Default::default()
                 },
+                progress: !quiet,
             };
+            // Known before the run starts: refuse what cannot end well unless told to go on.
+            let est = crate::run::estimate(&v, &opts.build);
+            if let Some(why) = est.refusal(crate::report::resultset::free_bytes(&out_dir))
+                && !force
+            {
+                eprintln!(
+                    "{}: error: refusing to run: {why} (estimate: {} ticks, {} racks, {:.0} rows)\n  \
+                     hint: lengthen --interval or --max-tick, shorten --duration, or pass --force",
+                    file.display(),
+                    est.ticks_text(),
+                    est.racks,
+                    est.rows
+                );
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+            if !quiet {
+                println!(
+                    "estimate: {} ticks, {} racks, {:.0} time-series rows (about {})\n",
+                    est.ticks_text(),
+                    est.racks,
+                    est.rows,
+                    crate::run::human_bytes(est.bytes)
+                );
+            }
             let done = match run_to_disk(&v, opts) {
                 Ok(d) => d,
                 Err(e) => {
-                    eprintln!(
-                        "{}: cannot write results: {e}\n  hint: choose another directory with --out",
-                        out_dir.display()
-                    );
+                    let hint = match e {
+                        crate::report::resultset::SetError::Foreign { .. } => {
+                            "give --out an empty directory or one that holds only dctwin results"
+                        }
+                        crate::report::resultset::SetError::Io { .. } => {
+                            "free some space or choose another directory with --out; the previous results are unchanged"
+                        }
+                    };
+                    eprintln!("error: cannot write results: {e}\n  hint: {hint}");
                     return ExitCode::from(EXIT_BAD_INPUT);
                 }
             };

@@ -373,3 +373,67 @@ fn a_recirculation_fraction_of_one_or_more_is_refused() {
     let text = small_hall_with("floor_area_m2: 200.0", "floor_area_m2: 200.0,\n inlet: Recirculation(fraction: 1.2)");
     assert_rejected(&text, line_of(&text, "fraction: 1.2"), &["inlet.fraction"]);
 }
+
+#[test]
+fn a_century_at_one_second_is_refused_with_its_estimate() {
+    // 3·10⁹ ticks: accepted silently before, with no estimate.
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let o = dctwin(&["run", "tests/data/small_hall.ron", "--duration", "36500d", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("refusing to run") && o.stderr.contains("3153600000 ticks"), "{}", o.stderr);
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    assert!(!out_dir.exists(), "nothing written");
+}
+
+#[test]
+fn millisecond_rows_for_a_century_are_refused_before_filling_the_disk() {
+    // 100 years of 1 ms rows: 3·10¹² rows, petabytes; it used to write ~8 MB/s until the
+    // disk was full.
+    let text = small_hall_with(r#"tick: "1s","#, r#"tick: "1ms","#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "ms.ron", &text);
+    let out_dir = dir.path().join("out");
+    let o = dctwin(&[
+        "run",
+        path.to_str().unwrap(),
+        "--duration",
+        "36500d",
+        "--interval",
+        "1ms",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("refusing to run"), "{}", o.stderr);
+    assert!(o.stderr.contains("PB") || o.stderr.contains("rows"), "{}", o.stderr);
+    assert!(!out_dir.exists(), "nothing written");
+}
+
+#[test]
+fn check_answers_a_billion_rack_file_at_once_in_little_memory() {
+    // 1,000 halls × 1,000 rows × 1,000 racks. Issue 16's bound: under a second and under
+    // 100 MB; here under a 150 MB address-space limit (the binary's own mappings included), so
+    // an allocation in proportion to the racks would abort instead of answering.
+    let text = small_hall_with(r#"id: "hall","#, r#"id: "hall-{hall}", each: "1-1000","#).replace(
+        r#"(rows: "1-2", racks_per_row: 8, rack: "legacy_air_10kw", feeds: (a: "pdu-{row}")"#,
+        r#"(rows: "1-1000", racks_per_row: 1000, rack: "legacy_air_10kw", feeds: (a: "pdu-1")"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "billion.ron", &text);
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -v 150000; exec \"$0\" check \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_dctwin"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let at = format!("billion.ron:{}:", line_of(&text, r#"(rows: "1-1000""#));
+    assert!(stderr.contains(&at) && stderr.contains("more than 100000 racks"), "{stderr}");
+    assert!(stderr.lines().count() < 20, "one located error, not one per hall:\n{stderr}");
+    assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
+}

@@ -284,3 +284,20 @@ fn the_generator_redundancy_study_expands_to_at_least_200_valid_members() {
     assert_eq!((a.seed, &a.params[2..]), (b.seed, &b.params[2..]));
     assert!(b.text.contains("\"gen-4\"") && !a.text.contains("\"gen-4\""));
 }
+
+#[test]
+fn a_sweep_that_is_not_utf8_is_located() {
+    // A Latin-1 "°" in a comment on line 4: it used to read "cannot read the file … check the
+    // path" with no position.
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = sweep_file(tmp.path(), "    // 25 °C\n    replicates: 2,");
+    let mut bytes = std::fs::read(&sweep).unwrap();
+    let at = bytes.windows(2).position(|w| w == "°".as_bytes()).unwrap();
+    bytes.splice(at..at + 2, [0xB0]);
+    std::fs::write(&sweep, bytes).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = dctwin(&["batch", path(&sweep), "--out", path(&out_dir), "-q"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("sweep.ron:4:11") && out.stderr.contains("not UTF-8"), "{}", out.stderr);
+    assert!(!out_dir.exists());
+}

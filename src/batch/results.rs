@@ -19,6 +19,7 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::sweep::Param;
+use crate::report::resultset::ResultSet;
 use crate::report::write_atomic;
 
 /// A number that may be infinite or NaN (written as a string in JSON then).
@@ -516,19 +517,39 @@ pub fn short(v: f64) -> String {
     format!("{v:.digits$}")
 }
 
-/// Writes every output file of a batch into `dir`.
+/// The files of a batch's result directory (and the report `--report` adds to it).
+pub const BATCH_FILES: &[&str] = &[
+    "sweep.json",
+    "members.csv",
+    "stats.csv",
+    "probabilities.csv",
+    "stats.json",
+    "junit.xml",
+    "summary.md",
+    "members.json",
+    "report",
+];
+
+/// Writes every output file of a batch into `dir` as one set
+/// ([`crate::report::resultset::ResultSet`]): the previous set or this one, never a mix. A
+/// directory holding anything else (shard directories included: merge into another one) is
+/// refused untouched.
 pub fn write_outputs(dir: &Path, manifest: &Manifest, members: &[MemberResult]) -> io::Result<Vec<GroupStats>> {
-    std::fs::create_dir_all(dir)?;
+    let set = ResultSet::begin(dir, BATCH_FILES).map_err(io::Error::other)?;
     let stats = all_stats(manifest, members);
-    write_atomic(&dir.join("sweep.json"), &json(manifest)?)?;
-    write_atomic(&dir.join("members.csv"), &members_csv(manifest, members)?)?;
-    write_atomic(&dir.join("stats.csv"), &stats_csv(&stats)?)?;
-    write_atomic(&dir.join("probabilities.csv"), &probabilities_csv(&stats)?)?;
-    write_atomic(&dir.join("stats.json"), &json(&stats)?)?;
-    write_atomic(&dir.join("junit.xml"), super::junit::junit_xml(manifest, members)?.as_bytes())?;
-    write_atomic(&dir.join("summary.md"), summary_md(manifest, members, &stats).as_bytes())?;
-    // Last: merge reads this file, so a shard directory is complete once it exists.
-    write_atomic(&dir.join("members.json"), &json(&MembersFile { members: members.to_vec() })?)?;
+    let put = |name: &str, bytes: &[u8]| {
+        write_atomic(&set.path(name), bytes)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))
+    };
+    put("sweep.json", &json(manifest)?)?;
+    put("members.csv", &members_csv(manifest, members)?)?;
+    put("stats.csv", &stats_csv(&stats)?)?;
+    put("probabilities.csv", &probabilities_csv(&stats)?)?;
+    put("stats.json", &json(&stats)?)?;
+    put("junit.xml", super::junit::junit_xml(manifest, members)?.as_bytes())?;
+    put("summary.md", summary_md(manifest, members, &stats).as_bytes())?;
+    put("members.json", &json(&MembersFile { members: members.to_vec() })?)?;
+    set.commit().map_err(io::Error::other)?;
     Ok(stats)
 }
 

@@ -262,12 +262,11 @@ pub struct Member {
 
 /// Reads and checks a sweep file.
 pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io { path: path.to_owned(), source })?;
     let file = path.display().to_string();
+    let text = read_text(path, &file)?;
     let spec = parse_spec(&text, &file)?;
     let base_file = normalize(&path.parent().unwrap_or(Path::new("")).join(&spec.base));
-    let base_text =
-        std::fs::read_to_string(&base_file).map_err(|source| SweepError::Io { path: base_file.clone(), source })?;
+    let base_text = read_text(&base_file, &base_file.display().to_string())?;
     let mut sweep = Sweep {
         spec,
         file,
@@ -281,6 +280,15 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
     };
     sweep.check_and_index()?;
     Ok(sweep)
+}
+
+/// A file's text; bytes that are not UTF-8 are located (`file:line:col`) like a scenario's.
+fn read_text(path: &Path, file: &str) -> Result<String, SweepError> {
+    let bytes = std::fs::read(path).map_err(|source| SweepError::Io { path: path.to_owned(), source })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let (pos, message) = crate::scenario::load::utf8_error_at(e.as_bytes(), e.utf8_error().valid_up_to());
+        SweepError::Invalid(render(file, pos, &message, crate::scenario::load::NOT_UTF8_HINT))
+    })
 }
 
 /// Removes `dir/..` pairs from a path, lexically (`scenarios/sweeps/../x.ron` → `scenarios/x.ron`).

@@ -54,8 +54,10 @@ fn book_values(p: &PowerBooks, c: &CoolingBooks) -> [(&'static str, f64); 16] {
     ]
 }
 
-/// A hall's state that the next tick starts from, by name.
-fn hall_values(s: &HallState) -> [(&'static str, f64); 7] {
+/// A hall's state that the next tick starts from, by name. `mean_inlet_c` sums every rack's
+/// inlet, so one rack's NaN shows here even though `max_inlet_c` (an `f64::max` fold) would
+/// pass over it.
+fn hall_values(s: &HallState) -> [(&'static str, f64); 8] {
     [
         ("room_c", s.room_c),
         ("mass_c", s.mass_c),
@@ -64,6 +66,7 @@ fn hall_values(s: &HallState) -> [(&'static str, f64); 7] {
         ("supply_kg_s", s.supply_kg_s),
         ("rack_flow_kg_s", s.rack_flow_kg_s),
         ("max_inlet_c", s.max_inlet_c),
+        ("mean_inlet_c", s.mean_inlet_c),
     ]
 }
 

@@ -4,10 +4,12 @@
 //!
 //! Files are written atomically: each is written in full to a temporary file in the output
 //! directory and renamed over the old one only when complete, so a failed or interrupted run
-//! never leaves a half-written result and never destroys the previous one.
+//! never leaves a half-written result and never destroys the previous one; a run's or batch's
+//! whole set of files is swapped in at once ([`resultset`]).
 
 pub mod charts;
 pub mod html;
+pub mod resultset;
 pub mod worst;
 
 use std::collections::BTreeMap;

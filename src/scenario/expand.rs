@@ -326,6 +326,11 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
     let mut halls = Vec::new();
     let mut racks_left = Some(MAX_RACKS_PER_SITE);
     for (h, hall) in s.halls.iter().enumerate() {
+        // Past the site's rack budget (already reported) the halls are not built: their
+        // "empty hall" errors would only bury the one that matters.
+        if racks_left.is_none() {
+            break;
+        }
         let path = format!("halls[{h}]");
         match &hall.each {
             Some(range) => {
@@ -341,6 +346,9 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
                     });
                 }
                 for number in range.iter() {
+                    if racks_left.is_none() {
+                        break;
+                    }
                     halls.push(expand_hall(&hall_copy(hall, number), &path, &mut racks_left, &mut issues));
                 }
             }

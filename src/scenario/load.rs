@@ -188,18 +188,22 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
 /// The error for a file that is not UTF-8: the line and column (in characters) of the first
 /// invalid byte, its byte offset and value, and how to fix the encoding.
 fn not_utf8(file: &str, bytes: &[u8], valid_up_to: usize) -> ScenarioError {
-    let good = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let (pos, message) = utf8_error_at(bytes, valid_up_to);
+    ScenarioError::Invalid {
+        file: file.to_owned(),
+        problems: vec![Problem { pos: Some(pos), path: None, message, hint: NOT_UTF8_HINT.into() }],
+    }
+}
+
+/// Hint for a file that is not UTF-8.
+pub const NOT_UTF8_HINT: &str =
+    "save the file as UTF-8 (Latin-1 or Windows-1252 editors write °, é and the like as single bytes)";
+
+/// Where the first byte that is not UTF-8 sits (`valid_up_to` bytes are good) and what it is.
+pub fn utf8_error_at(bytes: &[u8], valid_up_to: usize) -> (super::locate::TextPos, String) {
+    let good = std::str::from_utf8(&bytes[..valid_up_to.min(bytes.len())]).unwrap_or_default();
     let line = good.matches('\n').count() + 1;
     let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     let byte = bytes.get(valid_up_to).copied().unwrap_or(0);
-    ScenarioError::Invalid {
-        file: file.to_owned(),
-        problems: vec![Problem {
-            pos: Some(super::locate::TextPos { line, col }),
-            path: None,
-            message: format!("byte {valid_up_to} (0x{byte:02X}) is not UTF-8 text"),
-            hint: "save the file as UTF-8 (Latin-1 or Windows-1252 editors write °, é and the like as single bytes)"
-                .into(),
-        }],
-    }
+    (super::locate::TextPos { line, col }, format!("byte {valid_up_to} (0x{byte:02X}) is not UTF-8 text"))
 }
