@@ -116,6 +116,10 @@ pub enum Command {
         /// No progress bar or summary table.
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the estimate refuses the batch (a member a lone run would refuse, or
+        /// more than 10¹³ rack-ticks in all).
+        #[arg(long)]
+        force: bool,
     },
     /// Combine the outputs of shards into the outputs of the whole sweep.
     Merge {
@@ -358,12 +362,12 @@ pub fn main() -> ExitCode {
             &files,
             crate::bench::BenchOptions { duration, repeat: repeat.max(1), max_tick, parallel, stages },
         ),
-        Command::Batch { sweep, out, threads, shard, report, allow_failures, quiet } => {
-            let opts = BatchFlags { report, allow_failures, quiet };
+        Command::Batch { sweep, out, threads, shard, report, allow_failures, quiet, force } => {
+            let opts = BatchFlags { report, allow_failures, quiet, force };
             batch_command(&sweep, out, threads, shard.as_deref(), opts)
         }
         Command::Merge { dirs, out, report, allow_failures } => {
-            merge_command(&dirs, &out, BatchFlags { report, allow_failures, quiet: false })
+            merge_command(&dirs, &out, BatchFlags { report, allow_failures, quiet: false, force: false })
         }
         Command::Report { dir, out, svg } => {
             let out = out.unwrap_or_else(|| dir.join("report"));
@@ -424,6 +428,8 @@ struct BatchFlags {
     allow_failures: bool,
     /// No progress bar or summary.
     quiet: bool,
+    /// Run even a batch the estimate refuses.
+    force: bool,
 }
 
 /// Exit code of a finished batch: 1 when any member failed an expectation (unless allowed).
@@ -445,7 +451,7 @@ fn batch_command(
     flags: BatchFlags,
 ) -> ExitCode {
     use crate::batch::{results, run, sweep};
-    let BatchFlags { report, allow_failures, quiet } = flags;
+    let BatchFlags { report, allow_failures, quiet, .. } = flags;
     let bad = |msg: String| {
         eprintln!("{msg}");
         ExitCode::from(EXIT_BAD_INPUT)
@@ -477,7 +483,7 @@ fn batch_command(
             manifest.members
         );
     }
-    let (members, speed) = match run::run_members(&sweep, &indices, threads, quiet) {
+    let (members, speed) = match run::run_members(&sweep, &indices, threads, quiet, flags.force) {
         Ok(r) => r,
         Err(e) => return bad(e.to_string()),
     };

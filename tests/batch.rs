@@ -301,3 +301,16 @@ fn a_sweep_that_is_not_utf8_is_located() {
     assert!(out.stderr.contains("sweep.ron:4:11") && out.stderr.contains("not UTF-8"), "{}", out.stderr);
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn a_batch_of_century_long_members_is_refused_with_its_estimate() {
+    // Each member a century at 1 s (3·10⁹ ticks): the batch used to start and run for days.
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = sweep_file(tmp.path(), "    replicates: 4,\n    set: {\n        \"duration\": \"36500d\",\n    },");
+    let out_dir = tmp.path().join("out");
+    let out = dctwin(&["batch", path(&sweep), "--out", path(&out_dir), "-q"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("refusing to run") && out.stderr.contains("member 0"), "{}", out.stderr);
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert!(!out_dir.exists(), "nothing written");
+}

@@ -120,11 +120,13 @@ pub fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
 
 /// Expands and validates every member, printing each distinct warning once; `Err` holds the
 /// rendered problems of the first bad member and how many others are bad.
-pub fn check_members(sweep: &Sweep, indices: &[usize], threads: usize) -> Result<(), SweepError> {
+pub fn check_members(sweep: &Sweep, indices: &[usize], threads: usize) -> Result<BatchEstimate, SweepError> {
     let checked = par_map(indices, threads, |&i| {
         let m = sweep.member(i)?;
         let v = sweep.validate_member(&m)?;
-        Ok::<_, SweepError>(v.warnings.iter().map(|w| sweep.render_warning(&m, w)).collect::<Vec<_>>())
+        let est = crate::run::estimate(&v, &BuildOptions::default());
+        let warnings = v.warnings.iter().map(|w| sweep.render_warning(&m, w)).collect::<Vec<_>>();
+        Ok::<_, SweepError>((est, m.index, warnings))
     });
     let bad: Vec<&SweepError> = checked.iter().filter_map(|r| r.as_ref().err()).collect();
     if let Some(first) = bad.first() {
@@ -136,14 +138,59 @@ pub fn check_members(sweep: &Sweep, indices: &[usize], threads: usize) -> Result
         return Err(SweepError::Invalid(format!("{first}{more}")));
     }
     let mut warnings: BTreeMap<String, usize> = BTreeMap::new();
-    for w in checked.into_iter().flatten().flatten() {
-        *warnings.entry(w).or_default() += 1;
+    let mut total = BatchEstimate { members: indices.len(), ..Default::default() };
+    for (est, index, ws) in checked.into_iter().flatten() {
+        for w in ws {
+            *warnings.entry(w).or_default() += 1;
+        }
+        total.ticks_min += est.ticks_min;
+        total.rack_ticks += est.ticks_min * est.racks.max(1) as f64;
+        if total.refused.is_none()
+            && let Some(why) = est.refusal(None)
+        {
+            total.refused = Some(format!("member {index}: {why}"));
+        }
     }
     for (w, n) in warnings {
         eprintln!("{w}\n  (in {n} of {} members)", indices.len());
     }
-    Ok(())
+    Ok(total)
 }
+
+/// What a batch will cost, known before it starts (members write no time series, so the work
+/// is the cost: see [`crate::run::Estimate`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BatchEstimate {
+    /// Members to run.
+    pub members: usize,
+    /// Fewest ticks of all members together.
+    pub ticks_min: f64,
+    /// Rack-ticks of all members together (at their fewest ticks).
+    pub rack_ticks: f64,
+    /// The first member a lone run would refuse, and why.
+    pub refused: Option<String>,
+}
+
+impl BatchEstimate {
+    /// Why the batch should not start without `--force`: a member a lone run would refuse, or
+    /// more work than [`MAX_BATCH_RACK_TICKS`].
+    pub fn refusal(&self) -> Option<String> {
+        self.refused.clone().or_else(|| {
+            (self.rack_ticks > MAX_BATCH_RACK_TICKS).then(|| {
+                format!(
+                    "{} members need {:.1e} rack-ticks, about {:.0} core-hours",
+                    self.members,
+                    self.rack_ticks,
+                    self.rack_ticks / 1e7 / 3_600.0
+                )
+            })
+        })
+    }
+}
+
+/// Most rack-ticks of a whole batch without `--force`: ten lone runs' worth (about ten
+/// core-days at ~10⁷ rack-ticks per second), the scale of a cluster job, not a laptop's.
+pub const MAX_BATCH_RACK_TICKS: f64 = 10.0 * crate::run::MAX_RACK_TICKS;
 
 /// Runs one member to its end.
 pub fn run_member(sweep: &Sweep, m: &Member) -> Result<MemberResult, SweepError> {
@@ -201,8 +248,24 @@ pub fn run_members(
     indices: &[usize],
     threads: usize,
     quiet: bool,
+    force: bool,
 ) -> Result<(Vec<MemberResult>, Throughput), SweepError> {
-    check_members(sweep, indices, threads)?;
+    let est = check_members(sweep, indices, threads)?;
+    if let Some(why) = est.refusal()
+        && !force
+    {
+        return Err(SweepError::Invalid(format!(
+            "{}: error: refusing to run: {why}\n  hint: shorten the members' duration, lengthen their tick or \
+             max_tick, run fewer members (--shard), or pass --force",
+            sweep.file
+        )));
+    }
+    if !quiet {
+        eprintln!(
+            "estimate: {} members, at least {:.0} ticks and {:.1e} rack-ticks in all",
+            est.members, est.ticks_min, est.rack_ticks
+        );
+    }
     let pb = progress_bar(indices.len(), quiet);
     let start = Instant::now();
     let results = par_map(indices, threads, |&i| {
