@@ -437,3 +437,23 @@ fn check_answers_a_billion_rack_file_at_once_in_little_memory() {
     assert!(stderr.lines().count() < 20, "one located error, not one per hall:\n{stderr}");
     assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
 }
+
+#[test]
+fn a_mistake_copied_into_a_hundred_thousand_elements_is_reported_at_once() {
+    // `each: "1-99999"` with a `from` that names no element: 99,999 unknown references, each
+    // once located and given a "did you mean" over every id — an hour of `check`, found by the
+    // fuzz campaign. Now the first 100 problems are shown and the rest counted.
+    let text = small_hall_with(
+        r#"(id: "pdu-{n}", each: "1-2", kind: Pdu, from: "ups", rating_a: 400.0)"#,
+        r#"(id: "pdu-{n}", each: "1-99999", kind: Pdu, from: "ups-{n}", rating_a: 400.0)"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "copied.ron", &text);
+    let start = std::time::Instant::now();
+    let out = dctwin(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("\"ups-1\" is not a known"), "{}", out.stderr);
+    assert!(out.stderr.contains("and 99899 more problems"), "{}", &out.stderr[out.stderr.len().saturating_sub(600)..]);
+    assert!(out.stderr.lines().count() < 250, "{} lines", out.stderr.lines().count());
+    assert!(start.elapsed().as_secs_f64() < 10.0, "took {:?}", start.elapsed());
+}

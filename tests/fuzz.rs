@@ -329,9 +329,13 @@ fn corpus() -> Vec<(&'static str, String, String, PathBuf)> {
 
 #[test]
 fn fuzzed_inputs_never_panic_hang_or_leak_a_non_finite_number() {
-    let n: u64 = std::env::var("DCTWIN_FUZZ_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_500);
-    let seed: u64 = std::env::var("DCTWIN_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(16);
-    let threads: u64 = std::env::var("DCTWIN_FUZZ_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(2).max(1);
+    let env = |k: &str| std::env::var(k).ok().and_then(|s| s.parse::<u64>().ok());
+    // DCTWIN_FUZZ_ONLY=i replays input i alone (and writes it out) to reproduce a failure.
+    let only = env("DCTWIN_FUZZ_ONLY");
+    let n: u64 = only.map_or_else(|| env("DCTWIN_FUZZ_N").unwrap_or(1_500), |i| i + 1);
+    let first = only.unwrap_or(0);
+    let seed: u64 = env("DCTWIN_FUZZ_SEED").unwrap_or(16);
+    let threads: u64 = if only.is_some() { 1 } else { env("DCTWIN_FUZZ_THREADS").unwrap_or(2).max(1) };
     let corpus = Arc::new(corpus());
     let scenarios: Vec<usize> = (0..corpus.len()).filter(|&i| corpus[i].0 == "scenario").collect();
     let (sweep_i, epw_i) = (corpus.len() - 2, corpus.len() - 1);
@@ -352,20 +356,21 @@ fn fuzzed_inputs_never_panic_hang_or_leak_a_non_finite_number() {
     // Watchdog: the start time (ms since `start`, +1) of the input each thread is on.
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..threads).map(|_| AtomicU64::new(0)).collect());
     let busy_index: Arc<Vec<AtomicU64>> = Arc::new((0..threads).map(|_| AtomicU64::new(0)).collect());
+    let busy_input: Arc<Vec<Mutex<Vec<u8>>>> = Arc::new((0..threads).map(|_| Mutex::default()).collect());
     let done = Arc::new(AtomicUsize::new(0));
     let watchdog = {
-        let (busy, busy_index, done, failures_dir) =
-            (busy.clone(), busy_index.clone(), done.clone(), failures_dir.clone());
+        let (busy, busy_index, busy_input, done, failures_dir) =
+            (busy.clone(), busy_index.clone(), busy_input.clone(), done.clone(), failures_dir.clone());
         std::thread::spawn(move || {
             while done.load(Ordering::Relaxed) < threads as usize {
                 std::thread::sleep(Duration::from_millis(500));
                 let now = start.elapsed().as_millis() as u64 + 1;
-                for (b, i) in busy.iter().zip(busy_index.iter()) {
+                for ((b, i), input) in busy.iter().zip(busy_index.iter()).zip(busy_input.iter()) {
                     let t0 = b.load(Ordering::Relaxed);
                     if t0 > 0 && now - t0 > HANG_LIMIT.as_millis() as u64 {
                         let i = i.load(Ordering::Relaxed);
-                        std::fs::write(failures_dir.join(format!("hang-{i}.txt")), format!("input {i} (seed {seed})"))
-                            .unwrap();
+                        let bytes = input.lock().map(|v| v.clone()).unwrap_or_default();
+                        std::fs::write(failures_dir.join(format!("hang-{i}-seed-{seed}")), bytes).unwrap();
                         eprintln!("fuzz: input {i} ran past {HANG_LIMIT:?}: a hang");
                         std::process::exit(101);
                     }
@@ -375,13 +380,14 @@ fn fuzzed_inputs_never_panic_hang_or_leak_a_non_finite_number() {
     };
     let workers: Vec<_> = (0..threads)
         .map(|t| {
-            let (corpus, scenarios, counts, failures, busy, busy_index, done, failures_dir, last_panic) = (
+            let (corpus, scenarios, counts, failures, busy, busy_index, busy_input, done, failures_dir, last_panic) = (
                 corpus.clone(),
                 scenarios.clone(),
                 counts.clone(),
                 failures.clone(),
                 busy.clone(),
                 busy_index.clone(),
+                busy_input.clone(),
                 done.clone(),
                 failures_dir.clone(),
                 last_panic.clone(),
@@ -391,7 +397,7 @@ fn fuzzed_inputs_never_panic_hang_or_leak_a_non_finite_number() {
                 std::fs::create_dir_all(scratch.path().join("sweeps")).unwrap();
                 std::fs::copy(file("tests/data/small_hall.ron"), scratch.path().join("small_hall.ron")).unwrap();
                 let mut local: BTreeMap<Outcome, u64> = BTreeMap::new();
-                let mut i = t;
+                let mut i = t + first;
                 while i < n {
                     let mut rng = Rng(seed ^ i.wrapping_mul(0xD6E8_FEB8_6659_FD93));
                     let pick = match rng.below(20) {
@@ -401,7 +407,16 @@ fn fuzzed_inputs_never_panic_hang_or_leak_a_non_finite_number() {
                     };
                     let (kind, name, text, base) = &corpus[pick];
                     let input = mutate(text, &mut rng);
+                    if only.is_some() {
+                        let ext = if *kind == "epw" { "epw" } else { "ron" };
+                        let path = failures_dir.join(format!("input-{i}-seed-{seed}.{ext}"));
+                        std::fs::write(&path, &input).unwrap();
+                        eprintln!("fuzz: input {i} ({kind} from {name}) written to {}", path.display());
+                    }
                     busy_index[t as usize].store(i, Ordering::Relaxed);
+                    if let Ok(mut b) = busy_input[t as usize].lock() {
+                        b.clone_from(&input);
+                    }
                     busy[t as usize].store(start.elapsed().as_millis() as u64 + 1, Ordering::Relaxed);
                     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| match *kind {
                         "scenario" => fuzz_scenario(&input, base),

@@ -110,14 +110,18 @@ fn fill_nk(template: &str, n: u32, k: Option<u32>) -> String {
     }
 }
 
-/// Expands items that may carry `each` (→ `{n}`) and `per` (→ `{k}`); `substitute` fills
-/// the templates of one copy.
 /// Most copies one element may expand into.
 pub const MAX_COPIES: usize = 100_000;
+
+/// Most racks in one row (also bounds what `AddRacks` may add to a row); rows are never
+/// expanded past it, so a row of 10⁹ racks costs nothing before validation reports it.
+pub const MAX_RACKS_PER_ROW: u32 = 200;
 
 /// Most racks one site may hold: fourteen 1 GW campuses of GB300 racks (7,200 each).
 pub const MAX_RACKS_PER_SITE: usize = 100_000;
 
+/// Expands items that may carry `each` (→ `{n}`) and `per` (→ `{k}`); `substitute` fills
+/// the templates of one copy.
 fn expand_list<T: Clone>(
     items: &[T],
     list_path: &str,
@@ -376,7 +380,7 @@ pub fn expand(s: &Scenario) -> (Plant, Vec<ExpandIssue>) {
 pub fn row_racks(group: &RowGroupSpec, row: u32, first_position: u32) -> Vec<RackPlan> {
     // Never more than validation accepts: a typo such as 1000000000 must be reported, not
     // allocated first (validation names it).
-    (0..group.racks_per_row.min(super::validate::MAX_RACKS_PER_ROW))
+    (0..group.racks_per_row.min(MAX_RACKS_PER_ROW))
         .map(|k| RackPlan {
             position: first_position + k,
             rack: group.rack.clone(),
@@ -424,7 +428,7 @@ fn expand_hall(hall: &HallSpec, path: &str, racks_left: &mut Option<usize>, issu
     for (g, group) in hall.rows.iter().enumerate() {
         let gpath = format!("{path}.rows[{g}]");
         for row in group.rows.iter() {
-            let racks = group.racks_per_row.min(super::validate::MAX_RACKS_PER_ROW) as usize;
+            let racks = group.racks_per_row.min(MAX_RACKS_PER_ROW) as usize;
             let Some(left) = racks_left.as_mut() else { break };
             if racks > *left {
                 issues.push(ExpandIssue {

@@ -30,8 +30,7 @@ pub use weather::resolve_asset;
 /// infinite losses, currents and PUE.
 const MIN_SHARE_OF_LARGEST: f64 = 1e-9;
 
-/// Most racks in one row (also bounds what `AddRacks` may add to a row).
-pub const MAX_RACKS_PER_ROW: u32 = 200;
+pub use super::expand::MAX_RACKS_PER_ROW;
 
 /// Most GPUs (or GPU packages) in one rack type: a Rubin Ultra "Kyber" rack holds 576 GPU dies
 /// (docs/physics.md §1.2); eight times that is no rack.
@@ -55,19 +54,44 @@ pub struct ValidScenario {
     pub warnings: Vec<Problem>,
 }
 
+/// Most problems (and, apart, warnings) reported for one file; the rest are counted. A
+/// mistake copied by `each` into 10⁵ elements once produced 10⁵ located errors, each with an
+/// edit-distance suggestion over 10³ ids: an hour of `check` (found by fuzzing).
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Most ids searched for a "did you mean" suggestion (an edit distance each).
+const MAX_IDS_FOR_SUGGESTIONS: usize = 10_000;
+
 struct Checker<'a> {
     s: &'a LoadedScenario,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
+    /// Problems past [`MAX_PROBLEMS`], counted and not located.
+    more_problems: usize,
+    /// Warnings past [`MAX_PROBLEMS`].
+    more_warnings: usize,
 }
 
 impl Checker<'_> {
     fn err(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        if self.full() {
+            self.more_problems += 1;
+            return;
+        }
         let p = self.s.problem(path, message, hint);
         self.problems.push(p);
     }
 
+    /// Whether the problem list is full (the next problems are only counted).
+    fn full(&self) -> bool {
+        self.problems.len() >= MAX_PROBLEMS
+    }
+
     fn warn(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        if self.warnings.len() >= MAX_PROBLEMS {
+            self.more_warnings += 1;
+            return;
+        }
         let p = self.s.problem(path, message, hint);
         self.warnings.push(p);
     }
@@ -112,7 +136,12 @@ impl Checker<'_> {
         if known.contains(id) {
             return true;
         }
-        let near = closest(id, known);
+        if self.full() {
+            self.more_problems += 1;
+            return false;
+        }
+        // A typo's suggestion costs an edit distance per known id: skip it among very many.
+        let near = if known.len() <= MAX_IDS_FOR_SUGGESTIONS { closest(id, known) } else { None };
         let hint = match near {
             Some(n) => format!("did you mean \"{n}\"? {what} ids: {}", list(known)),
             None if known.is_empty() => format!("no {what} is declared; add one"),
@@ -159,7 +188,7 @@ fn closest<'a>(id: &str, known: &'a BTreeSet<String>) -> Option<&'a str> {
 /// Validates a loaded scenario.
 pub fn validate(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> {
     let (plant, issues) = expand(&loaded.scenario);
-    let mut c = Checker { s: &loaded, problems: Vec::new(), warnings: Vec::new() };
+    let mut c = Checker { s: &loaded, problems: Vec::new(), warnings: Vec::new(), more_problems: 0, more_warnings: 0 };
     for i in issues {
         c.err(&i.path, i.message, i.hint);
     }
@@ -177,14 +206,30 @@ pub fn validate(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> 
     check_events(&mut c, s, &plant, &ids, &catalog);
 
     if c.problems.is_empty() {
-        let warnings = c.warnings;
+        let mut warnings = c.warnings;
+        if c.more_warnings > 0 {
+            warnings.push(more(c.more_warnings, "warnings"));
+        }
         Ok(ValidScenario { plant, catalog, epw, warnings, loaded })
     } else {
         let mut problems = c.problems;
         problems.sort_by_key(|p| p.pos.map(|p| (p.line, p.col)));
         // Copies made by `each` repeat their template's problems: report each once.
         problems.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+        if c.more_problems > 0 {
+            problems.push(more(c.more_problems, "problems"));
+        }
         Err(ScenarioError::Invalid { file: loaded.file.clone(), problems })
+    }
+}
+
+/// The line that stands for `n` problems (or warnings) not shown.
+fn more(n: usize, what: &str) -> Problem {
+    Problem {
+        pos: None,
+        path: None,
+        message: format!("… and {n} more {what} (the first {MAX_PROBLEMS} are shown)"),
+        hint: "fix those first: an `each` range copies one mistake into every element it makes".into(),
     }
 }
 
