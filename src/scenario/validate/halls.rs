@@ -113,13 +113,23 @@ pub(super) fn check_halls(c: &mut Checker, p: &Plant, ids: &Ids, catalog: &Catal
 /// 10–20 K, docs/physics.md §2.6).
 const MAX_APPROACH_K: f64 = 20.0;
 
+/// Largest recirculation fraction accepted.
+const MAX_RECIRCULATION: f64 = 0.95;
+
 /// An empirical inlet law's parameters: a recirculation fraction below 1 (at 1 the inlets
 /// would be the room air and the supply would cool nothing), approaches within ±20 K.
 fn check_inlet(c: &mut Checker, path: &str, inlet: &InletModel) {
     match *inlet {
         InletModel::AirBalance => {}
         InletModel::Recirculation { fraction } => {
-            c.range(&format!("{path}.fraction"), fraction, 0.0, 0.95, "");
+            if !(0.0..=MAX_RECIRCULATION).contains(&fraction) {
+                c.err(
+                    &format!("{path}.fraction"),
+                    format!("{fraction} is out of range: expected a share of room air from 0 to {MAX_RECIRCULATION}"),
+                    "at 1 every inlet would be room air and the units would cool nothing; calibrate the \
+                     fraction to a measured or CFD supply heat index (typically 0.05–0.3)",
+                );
+            }
         }
         InletModel::Approach { supply_k, return_k } => {
             c.range(&format!("{path}.supply_k"), supply_k, -MAX_APPROACH_K, MAX_APPROACH_K, "K");
