@@ -614,7 +614,7 @@ fn view_command(
 /// `dctwin validate`: every case (or those named), a table per case, exit 1 on any miss.
 fn validate_cmd(dir: &Path, cases: Vec<String>, markdown: Option<&Path>) -> ExitCode {
     let cases = if cases.is_empty() {
-        match crate::validation::cases(dir) {
+        match crate::compare::energyplus::cases(dir) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}\n  hint: run from the repository root, or pass --dir");
@@ -626,7 +626,7 @@ fn validate_cmd(dir: &Path, cases: Vec<String>, markdown: Option<&Path>) -> Exit
     };
     let mut reports = Vec::with_capacity(cases.len());
     for case in &cases {
-        match crate::validation::validate_case(dir, case) {
+        match crate::compare::energyplus::validate_case(dir, case) {
             Ok(r) => {
                 eprintln!("{case}: {} ticks in {:.2} s", r.ticks, r.wall_s);
                 reports.push(r);
@@ -637,7 +637,7 @@ fn validate_cmd(dir: &Path, cases: Vec<String>, markdown: Option<&Path>) -> Exit
             }
         }
     }
-    let text = crate::validation::markdown(&reports);
+    let text = crate::compare::energyplus::markdown(&reports);
     print!("{text}");
     if let Some(path) = markdown
         && let Err(e) = crate::report::write_atomic(path, text.as_bytes())

@@ -47,6 +47,7 @@ pub mod batch;
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod compare;
 pub mod cooling;
 pub mod events;
 pub mod fuel;
@@ -63,7 +64,6 @@ pub mod scenario;
 pub mod schedule;
 pub mod thermal;
 pub mod units;
-pub mod validation;
 #[cfg(feature = "viewer")]
 pub mod viewer;
 pub mod weather;

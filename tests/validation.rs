@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use dctwin::validation::{cases, markdown, validate_case};
+use dctwin::compare::energyplus::{cases, markdown, validate_case};
 
 #[test]
 fn every_validation_case_is_within_tolerance_and_the_docs_show_the_current_tables() {
