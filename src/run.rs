@@ -11,7 +11,7 @@ use crate::events::{EventLog, LogEvent};
 use crate::metrics::guard::NumericFault;
 use crate::metrics::{Summary, Timeseries, summarize};
 use crate::report::resultset::{ResultSet, SetError};
-use crate::report::{AtomicFile, events_jsonl, write_atomic};
+use crate::report::{AtomicFile, events_jsonl};
 use crate::scenario::build::{BuildOptions, build_app};
 use crate::scenario::validate::ValidScenario;
 use crate::schedule::run_to_end;
@@ -117,12 +117,9 @@ pub const RUN_FILES: &[&str] = &["timeseries.csv", "events.jsonl", "summary.json
 /// (or stops on a numeric fault) leaves the previous set as it was.
 pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> Result<Finished, SetError> {
     let set = ResultSet::begin(&opts.out_dir, RUN_FILES)?;
-    let ts_path = set.path("timeseries.csv");
-    let io_at = |path: &Path| {
-        let path = path.to_owned();
-        move |source: io::Error| SetError::Io { path: opts_dest(&path), source }
-    };
-    let sink = SharedSink(Arc::new(Mutex::new(AtomicFile::create(&ts_path).map_err(io_at(&ts_path))?)));
+    let ts = "timeseries.csv";
+    let ts_error = |e: io::Error| set.error(ts, e);
+    let sink = SharedSink(Arc::new(Mutex::new(AtomicFile::create(&set.path(ts)).map_err(ts_error)?)));
     opts.build.timeseries_sink = Some(Box::new(sink.clone()));
     let bar = opts.progress.then(|| progress_bar(v, &opts.build));
     let mut done = simulate_observed(v, opts.build, crate::report::worst::install, bar.as_ref());
@@ -131,42 +128,19 @@ pub fn run_to_disk(v: &ValidScenario, mut opts: RunToDisk) -> Result<Finished, S
         // as they were.
         return Ok(done);
     }
-    let ts_error = done.app.world_mut().resource_mut::<Timeseries>().close();
-    if let Some(e) = ts_error {
-        return Err(io_at(&ts_path)(io::Error::other(e)));
+    if let Some(e) = done.app.world_mut().resource_mut::<Timeseries>().close() {
+        return Err(ts_error(io::Error::other(e)));
     }
-    let file =
-        Arc::try_unwrap(sink.0).map_err(|_| io_at(&ts_path)(io::Error::other("time-series sink still shared")))?;
-    file.into_inner()
-        .map_err(|_| io_at(&ts_path)(io::Error::other("sink poisoned")))?
-        .commit()
-        .map_err(io_at(&ts_path))?;
-    let write = |name: &str, bytes: &[u8]| {
-        let path = set.path(name);
-        write_atomic(&path, bytes).map_err(io_at(&path))
-    };
-    write("events.jsonl", events_jsonl(&done.events).as_bytes())?;
-    let json = serde_json::to_string_pretty(&done.summary)
-        .map_err(|e| io_at(&set.path("summary.json"))(io::Error::other(e)))?;
-    write("summary.json", json.as_bytes())?;
+    let file = Arc::try_unwrap(sink.0).map_err(|_| ts_error(io::Error::other("time-series sink still shared")))?;
+    file.into_inner().map_err(|_| ts_error(io::Error::other("sink poisoned")))?.commit().map_err(ts_error)?;
+    set.write("events.jsonl", events_jsonl(&done.events).as_bytes())?;
+    let json =
+        serde_json::to_string_pretty(&done.summary).map_err(|e| set.error("summary.json", io::Error::other(e)))?;
+    set.write("summary.json", json.as_bytes())?;
     let worst = crate::report::worst::inlets_csv(done.app.world().resource::<crate::report::worst::WorstInlets>());
-    write("inlets_worst.csv", worst.as_bytes())?;
+    set.write("inlets_worst.csv", worst.as_bytes())?;
     set.commit()?;
     Ok(done)
-}
-
-/// The name a staged file will have once its set is in place (for error messages).
-fn opts_dest(staged: &Path) -> PathBuf {
-    let (Some(name), Some(staging)) = (staged.file_name(), staged.parent()) else { return staged.to_owned() };
-    let dest_name = staging
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_prefix('.'))
-        .and_then(|n| n.rsplit_once(".staging-").map(|(d, _)| d.to_owned()));
-    match (dest_name, staging.parent()) {
-        (Some(d), Some(parent)) => parent.join(d).join(name),
-        _ => staged.to_owned(),
-    }
 }
 
 /// Default output directory for a scenario file: `results/<file stem>`.

@@ -20,7 +20,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::sweep::Param;
 use crate::report::resultset::ResultSet;
-use crate::report::write_atomic;
 
 /// A number that may be infinite or NaN (written as a string in JSON then).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -537,10 +536,7 @@ pub const BATCH_FILES: &[&str] = &[
 pub fn write_outputs(dir: &Path, manifest: &Manifest, members: &[MemberResult]) -> io::Result<Vec<GroupStats>> {
     let set = ResultSet::begin(dir, BATCH_FILES).map_err(io::Error::other)?;
     let stats = all_stats(manifest, members);
-    let put = |name: &str, bytes: &[u8]| {
-        write_atomic(&set.path(name), bytes)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.join(name).display())))
-    };
+    let put = |name: &str, bytes: &[u8]| set.write(name, bytes).map_err(io::Error::other);
     put("sweep.json", &json(manifest)?)?;
     put("members.csv", &members_csv(manifest, members)?)?;
     put("stats.csv", &stats_csv(&stats)?)?;

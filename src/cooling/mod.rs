@@ -813,8 +813,8 @@ fn air_unit_laws(
             law.cap = None;
             continue;
         }
-        let hall_w = halls.get(unit.hall).map_or(0.0, |h| h.humidity_ratio);
-        let cp = air_cp(hall_w);
+        let hall = halls.get(unit.hall).ok();
+        let cp = air_cp(hall.map_or(0.0, |h| h.humidity_ratio));
         let m = op.flow_kg_s;
         let fan_dt = op.fan_kw * 1_000.0 / (m * cp);
         law.mass_flow_kg_s = m;
@@ -843,7 +843,7 @@ fn air_unit_laws(
             }
             AirUnitKind::Evaporative { .. } => {
                 let trim_dt = op.trim_kw * 1_000.0 / (m * cp);
-                let room_c = halls.get(unit.hall).map_or(op.treated_c, |h| h.room_c);
+                let room_c = hall.map_or(op.treated_c, |h| h.room_c);
                 economiser_law(&mut law, op.treated_c, unit.setpoint_c, fan_dt - trim_dt, room_c);
             }
         }

@@ -91,6 +91,16 @@ impl ResultSet {
         &self.dest
     }
 
+    /// A failure on file `name` of the set, named by the path it will have in place.
+    pub fn error(&self, name: &str, source: io::Error) -> SetError {
+        SetError::io(&self.dest.join(name), source)
+    }
+
+    /// Writes file `name` of the set whole (synced, renamed into the staging directory).
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), SetError> {
+        super::write_atomic(&self.path(name), bytes).map_err(|e| self.error(name, e))
+    }
+
     /// Syncs the staged files and swaps them in as the destination.
     pub fn commit(mut self) -> Result<(), SetError> {
         sync_dir(&self.staging)?;
