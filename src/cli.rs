@@ -121,6 +121,25 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Find, at every grid point of a sweep with `search: (path, min, max)`, the largest count
+    /// (e.g. of racks) that keeps every expectation, by bisection; say what breaks first and
+    /// the margin of the rest. Writes capacity.json, capacity.csv, capacity.md.
+    Capacity {
+        /// Sweep file (RON) with a `search`.
+        sweep: PathBuf,
+        /// Output directory (default `results/<sweep file name>`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core; grid points run in parallel).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Also render the HTML report into DIR/report.
+        #[arg(long)]
+        report: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Combine the outputs of shards into the outputs of the whole sweep.
     Merge {
         /// Shard directories (or directories holding shard-* directories).
@@ -197,7 +216,7 @@ pub enum Command {
     Catalog,
     /// Write a synthetic weather year as an EPW file.
     WeatherSynth {
-        /// Climate preset (paris).
+        /// Climate preset: paris, paris_orly, amsterdam, frankfurt, warsaw, stockholm, madrid.
         #[arg(long, default_value = "paris")]
         climate: String,
         /// Seed.
@@ -386,6 +405,9 @@ pub fn main() -> ExitCode {
                 save_session,
             )
         }
+        Command::Capacity { sweep, out, threads, report, quiet } => {
+            capacity_command(&sweep, out, threads, report, quiet)
+        }
         Command::Validate { dir, cases, markdown } => validate_cmd(&dir, cases, markdown.as_deref()),
         Command::Catalog => {
             let c = crate::catalog::Catalog::builtin();
@@ -511,6 +533,66 @@ fn batch_command(
         return code;
     }
     batch_exit(&members, allow_failures)
+}
+
+/// `dctwin capacity`.
+fn capacity_command(
+    sweep_file: &Path,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    report: bool,
+    quiet: bool,
+) -> ExitCode {
+    use crate::batch::{capacity, sweep};
+    let bad = |msg: String| {
+        eprintln!("{msg}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    let threads = match threads {
+        Some(0) => return bad("--threads must be at least 1".into()),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let sweep = match sweep::load_sweep(sweep_file) {
+        Ok(s) => s,
+        Err(e) => return bad(e.to_string()),
+    };
+    let Some(search) = &sweep.spec.search else {
+        return bad(format!(
+            "{}: error: the sweep has no `search`\n  hint: add search: (path: \"halls[0].rows[0].racks_per_row\", min: 1, max: 40), or run it with `dctwin batch`",
+            sweep_file.display()
+        ));
+    };
+    if !quiet {
+        println!(
+            "dctwin capacity: {} — {} grid point(s), `{}` from {} to {}",
+            sweep.spec.name,
+            sweep.points(),
+            search.path,
+            search.min,
+            search.max
+        );
+    }
+    let caps = match capacity::search_all(&sweep, threads, quiet) {
+        Ok(c) => c,
+        Err(e) => return bad(e.to_string()),
+    };
+    let dir = out.unwrap_or_else(|| default_out_dir(sweep_file));
+    if let Err(e) = capacity::write_outputs(&dir, &sweep, &caps) {
+        return bad(format!(
+            "{}: cannot write results: {e}\n  hint: choose another directory with --out",
+            dir.display()
+        ));
+    }
+    for c in &caps {
+        let at = if c.label.is_empty() { String::new() } else { format!("{}: ", c.label) };
+        println!("{at}limit {}", capacity::describe(c));
+    }
+    println!("results in {}/ (capacity.md, capacity.csv, capacity.json)", dir.display());
+    if report && let Err(code) = report_quietly(&dir) {
+        return code;
+    }
+    ExitCode::SUCCESS
 }
 
 /// `dctwin merge`.

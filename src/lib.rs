@@ -28,6 +28,7 @@
 //! | model | [`cooling`] | CRAH, CRAC, evaporative AHUs, chillers, liquid loops ([`cooling::CoolingPlugin`]) |
 //! | model | [`fuel`] | tanks, burn, deliveries, autonomy, Seveso ([`fuel::FuelPlugin`]) |
 //! | model | [`metrics`] | energy books, KPIs, time series, expectations ([`metrics::MetricsPlugin`]) |
+//! | model | [`economics`] | capex, opex, TCO, € and CO₂ per GPU-hour, hourly prices and intensities ([`economics::EconomicsPlugin`]) |
 //! | model | [`catalog`] | rack types and GPU models |
 //! | scenario | [`scenario`] | RON files in (schema, `file:line:col` errors, expansion, validation), a built world out |
 //! | apps | [`app`] | exit codes and loading a scenario for a command |
@@ -49,6 +50,7 @@ pub mod catalog;
 pub mod cli;
 pub mod compare;
 pub mod cooling;
+pub mod economics;
 pub mod events;
 pub mod fuel;
 pub mod live;
@@ -86,6 +88,7 @@ impl PluginGroup for SimPlugins {
             .add(cooling::CoolingPlugin)
             .add(fuel::FuelPlugin)
             .add(metrics::MetricsPlugin)
+            .add(economics::EconomicsPlugin)
             .add(adaptive::AdaptivePlugin)
     }
 }

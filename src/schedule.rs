@@ -209,6 +209,7 @@ impl Plugin for SchedulePlugin {
         for pair in SimStep::ORDER.windows(2) {
             schedule.configure_sets(pair[1].after(pair[0]));
         }
+        schedule.configure_sets((MetricsPhase::Books, MetricsPhase::Guard).chain().in_set(SimStep::Metrics));
         // Timing gates around every stage (systems are added only by `enable_stage_timing`).
         for (i, stage) in SimStep::ORDER.into_iter().enumerate() {
             schedule.configure_sets(StageGate(i).before(stage));
@@ -220,6 +221,16 @@ impl Plugin for SchedulePlugin {
         // it already: the first one stays): one thread per core.
         bevy::tasks::ComputeTaskPool::get_or_init(bevy::tasks::TaskPool::default);
     }
+}
+
+/// The two phases of [`SimStep::Metrics`]: the books (counters, samples, money and carbon),
+/// then the guard that ends a run whose numbers stopped being finite.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricsPhase {
+    /// Counters, samples, cost and carbon.
+    Books,
+    /// The numeric guard (reads the books, may end the run).
+    Guard,
 }
 
 /// The point between two stages of [`SimSchedule`]: gate `i` runs before stage

@@ -314,6 +314,13 @@ fn corpus() -> Vec<(&'static str, String, String, PathBuf)> {
             v.push(("scenario", name, std::fs::read_to_string(&p).unwrap(), file(dir)));
         }
     }
+    // A planning study's hall: a country's grid preset and the economics defaults.
+    v.push((
+        "scenario",
+        "superpod_1mw_paris.ron".into(),
+        std::fs::read_to_string(file("scenarios/studies/superpod_1mw_paris.ron")).unwrap(),
+        file("scenarios/studies"),
+    ));
     v.push((
         "sweep",
         "small_hall_sweep.ron".into(),

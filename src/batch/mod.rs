@@ -13,6 +13,8 @@
 //! member's index, and outputs are written in index order, so results are bit-identical
 //! whatever the thread count or the sharding.
 
+pub mod capacity;
+pub mod compare;
 pub mod junit;
 pub mod merge;
 pub mod results;

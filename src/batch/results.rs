@@ -140,6 +140,9 @@ pub struct Manifest {
     /// The shard this directory holds; absent for a whole sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// The baseline point of a comparison, if the sweep compares its points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<String>,
 }
 
 impl Manifest {
@@ -526,6 +529,9 @@ pub const BATCH_FILES: &[&str] = &[
     "junit.xml",
     "summary.md",
     "members.json",
+    "comparison.csv",
+    "comparison.md",
+    "comparison.json",
     "report",
 ];
 
@@ -545,6 +551,12 @@ pub fn write_outputs(dir: &Path, manifest: &Manifest, members: &[MemberResult]) 
     put("junit.xml", super::junit::junit_xml(manifest, members)?.as_bytes())?;
     put("summary.md", summary_md(manifest, members, &stats).as_bytes())?;
     put("members.json", &json(&MembersFile { members: members.to_vec() })?)?;
+    if let Some(rows) = manifest.compare.as_deref().and_then(|b| super::compare::compare(&stats, b)) {
+        let baseline = manifest.compare.as_deref().unwrap_or_default();
+        put("comparison.csv", &super::compare::comparison_csv(&rows)?)?;
+        put("comparison.md", super::compare::comparison_md(manifest, &rows, baseline).as_bytes())?;
+        put("comparison.json", &json(&rows)?)?;
+    }
     set.commit().map_err(io::Error::other)?;
     Ok(stats)
 }

@@ -101,6 +101,7 @@ pub fn manifest(sweep: &Sweep, shard: Option<Shard>) -> Manifest {
         draws: draws.to_vec(),
         metrics: sweep.metrics.clone(),
         shard: shard.filter(|s| s.count > 1),
+        compare: sweep.spec.compare.as_ref().map(|c| c.baseline.clone()),
     }
 }
 

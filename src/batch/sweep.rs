@@ -29,6 +29,9 @@ use crate::scenario::locate::{TextPos, ValueSlot, locate, offset_of, position_of
 use crate::scenario::validate::{ValidScenario, validate};
 use crate::schedule::SimRng;
 
+/// Most point labels listed in a hint.
+const MAX_LABELS_LISTED: usize = 20;
+
 /// Most members one sweep may expand to (a guard against a mistyped `replicates`).
 pub const MAX_MEMBERS: usize = 10_000_000;
 
@@ -69,9 +72,41 @@ pub struct SweepSpec {
     /// Seeded random draws, one per member.
     #[serde(default)]
     pub draws: Vec<DrawSpec>,
-    /// Metrics reported per member (default: every expectation metric).
+    /// Metrics reported per member (default: every expectation metric; with `compare`, the
+    /// comparison's standard set).
     #[serde(default)]
     pub metrics: Vec<String>,
+    /// Compare the grid points side by side against a baseline point.
+    #[serde(default)]
+    pub compare: Option<CompareSpec>,
+    /// Search, at every grid point, for the largest whole number at `path` (a rack count)
+    /// that keeps every expectation (`dctwin capacity`).
+    #[serde(default)]
+    pub search: Option<SearchSpec>,
+}
+
+/// A capacity search: bisection over whole numbers written at `path`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSpec {
+    /// Column name (default: the path).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Path of the count in the base scenario (e.g. `halls[0].rows[1].racks_per_row`).
+    pub path: String,
+    /// Smallest count tried (it must keep the expectations for a limit to exist).
+    pub min: u32,
+    /// Largest count tried.
+    pub max: u32,
+}
+
+/// A comparison of the grid points against one of them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareSpec {
+    /// Label of the baseline point: its axis values joined by `, ` (one axis: the variant's
+    /// label or value).
+    pub baseline: String,
 }
 
 /// One grid axis: a path with values, or labelled variants that each set several paths.
@@ -226,6 +261,8 @@ pub struct Sweep {
     columns: Vec<Column>,
     fixed: Vec<Subst>,
     origins: Vec<Origin>,
+    /// Origin of the search path's values.
+    search_origin: usize,
     /// Metrics reported per member.
     pub metrics: Vec<String>,
 }
@@ -276,6 +313,7 @@ pub fn load_sweep(path: &Path) -> Result<Sweep, SweepError> {
         columns: Vec::new(),
         fixed: Vec::new(),
         origins: Vec::new(),
+        search_origin: 0,
         metrics: Vec::new(),
     };
     sweep.check_and_index()?;
@@ -377,7 +415,11 @@ impl Sweep {
             let name = d.name.clone().unwrap_or_else(|| d.path.clone());
             self.columns.push(Column::Draw { name, index: i });
         }
-        self.metrics = if self.spec.metrics.is_empty() {
+        self.metrics = if self.spec.metrics.is_empty() && self.spec.search.is_some() {
+            super::capacity::DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect()
+        } else if self.spec.metrics.is_empty() && self.spec.compare.is_some() {
+            super::compare::DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect()
+        } else if self.spec.metrics.is_empty() {
             METRICS.iter().map(|(m, _)| (*m).to_owned()).collect()
         } else {
             self.spec.metrics.clone()
@@ -389,6 +431,33 @@ impl Sweep {
                     &format!("metrics[{i}]"),
                     &format!("unknown metric \"{m}\""),
                     &format!("known metrics: {}", known.join(", ")),
+                ));
+            }
+        }
+        if let Some(search) = &self.spec.search {
+            if search.min > search.max {
+                errors.push(self.problem(
+                    "search.max",
+                    &format!("max {} is below min {}", search.max, search.min),
+                    "the search tries counts from min to max",
+                ));
+            }
+            if self.spec.replicates != 1 || !self.spec.draws.is_empty() {
+                errors.push(self.problem(
+                    "search",
+                    "a capacity search runs one deterministic member per count",
+                    "remove `replicates` and `draws` from a sweep with `search`",
+                ));
+            }
+            self.search_origin = self.origin("search.path".into());
+        }
+        if let Some(c) = &self.spec.compare {
+            let labels: Vec<String> = (0..self.points().min(MAX_LABELS_LISTED)).map(|p| self.point_label(p)).collect();
+            if !(0..self.points()).any(|p| self.point_label(p) == c.baseline) {
+                errors.push(self.problem(
+                    "compare.baseline",
+                    &format!("no grid point is labelled \"{}\"", c.baseline),
+                    &format!("point labels (axis values joined by \", \"): {}", labels.join("; ")),
                 ));
             }
         }
@@ -460,6 +529,11 @@ impl Sweep {
                 Column::Axis { name, .. } | Column::Draw { name, .. } => name.clone(),
             })
             .collect()
+    }
+
+    /// A grid point's label: its axis values joined by `, ` (as in comparisons).
+    pub fn point_label(&self, point: usize) -> String {
+        self.point_params(point).iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(", ")
     }
 
     /// Labels of a grid point's axis values, as `name=label` pairs.
@@ -597,6 +671,19 @@ impl Sweep {
             start += len;
         }
         (self.base_file.display().to_string(), position_of(&self.base_text, self.base_text.len()))
+    }
+
+    /// Grid point `point`'s scenario with the search count `count` written at the search path.
+    pub fn search_member(&self, point: usize, count: u32) -> Result<Member, SweepError> {
+        let Some(search) = &self.spec.search else {
+            return Err(SweepError::Invalid(format!("{}: the sweep has no `search`", self.file)));
+        };
+        let mut m = self.member(point)?;
+        let origin = self.search_origin;
+        self.apply(&mut m, &Subst { target: search.path.clone(), text: count.to_string(), origin })?;
+        let name = search.name.clone().unwrap_or_else(|| search.path.clone());
+        m.params.push(Param { name, value: count.to_string() });
+        Ok(m)
     }
 
     /// Parses and validates a member; problems are rendered against the base or sweep file.
@@ -750,6 +837,7 @@ mod tests {
             columns: Vec::new(),
             fixed: Vec::new(),
             origins: Vec::new(),
+            search_origin: 0,
             metrics: Vec::new(),
         }
     }

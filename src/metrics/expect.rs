@@ -35,7 +35,49 @@ pub const METRICS: &[(&str, &str)] = &[
     ("fuel_deliveries", "tankers unloaded"),
     ("diesel_stored_t", "diesel storage capacity, t"),
     ("energy_balance_error", "largest relative error of the energy books in any tick"),
+    ("free_cooling_hours", "hours with no compressor running while IT draws power"),
+    ("gpu_hours_lost", "GPU-hours lost to shutdowns and dark racks"),
+    ("peak_ups_load_pct", "peak UPS output / rating, %"),
+    ("peak_transformer_load_pct", "peak transformer output / rating, %"),
+    ("peak_distribution_load_pct", "peak PDU, busway or RPP output / rating, %"),
+    ("peak_utility_load_pct", "peak grid import / utility capacity, %"),
+    ("peak_chiller_load_pct", "peak chiller coil load / capacity, %"),
+    ("peak_liquid_load_pct", "peak liquid-loop heat / CDU capacity, %"),
+    ("electricity_cost_eur", "grid electricity bought over the run, €"),
+    ("capex_eur", "capital cost, €"),
+    ("capex_eur_per_year", "capital cost annualised (capital recovery factor), €/year"),
+    ("opex_eur_per_year", "running cost (electricity, water, diesel, maintenance), €/year"),
+    ("tco_eur_per_year", "total cost of ownership, €/year"),
+    ("eur_per_gpu_hour", "all-in cost of a GPU-hour worked, €"),
+    ("lost_load_eur_per_year", "GPU-hours lost × their price, €/year"),
+    ("co2_t_per_year", "operational CO₂ (grid + diesel), t/year"),
+    ("embodied_co2_t_per_year", "embodied CO₂ spread over equipment and building lives, t/year"),
+    ("co2_g_per_gpu_hour", "operational + embodied CO₂ per GPU-hour worked, g"),
+    ("water_m3_per_year", "site water, m³/year"),
+    ("facility_mwh_per_year", "facility energy, MWh/year"),
 ];
+
+/// What gives when an expectation on `metric` fails: the equipment or limit it stands for.
+pub fn constraint_of(metric: &str) -> &'static str {
+    match metric {
+        "max_inlet_c"
+        | "hours_outside_recommended"
+        | "hours_outside_a1"
+        | "hours_inlet_above_27_c"
+        | "hours_inlet_above_32_c"
+        | "max_room_c" => "air cooling (rack inlet temperature)",
+        "max_gpu_temp_c" | "gpus_shutdown" | "gpus_throttled" | "gpu_hours_lost" => "GPU temperature",
+        "breaker_trips" | "peak_distribution_load_pct" => "distribution (busways, PDUs, RPPs)",
+        "peak_ups_load_pct" | "min_ups_soc_pct" => "UPS",
+        "peak_transformer_load_pct" => "transformers",
+        "peak_utility_load_pct" | "grid_peak_kw" => "utility connection",
+        "peak_chiller_load_pct" => "chillers",
+        "peak_liquid_load_pct" => "liquid loop (CDU)",
+        "load_dropped_kwh" => "power delivery (load dropped)",
+        "pue" | "wue_l_per_kwh" | "water_used_l" | "water_m3_per_year" => "efficiency",
+        _ => "other",
+    }
+}
 
 /// Comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +176,17 @@ impl Expectation {
             return Err(format!("threshold \"{rhs}\" in expectation \"{t}\" must be a finite number"));
         }
         Ok(Expectation { metric: metric.into(), op, value, text: t.into() })
+    }
+
+    /// How far `measured` is from breaking the expectation, in the metric's unit: positive
+    /// while it holds (`max_inlet_c <= 32` at 29.5: 2.5), negative past it; an equality that
+    /// holds has margin 0.
+    pub fn margin(&self, measured: f64) -> f64 {
+        match self.op {
+            Op::Lt | Op::Le => self.value - measured,
+            Op::Gt | Op::Ge => measured - self.value,
+            Op::Eq => 0.0 - (measured - self.value).abs(),
+        }
     }
 
     /// Checks the expectation against a summary.

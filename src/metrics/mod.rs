@@ -10,7 +10,12 @@
 //! ```
 //!
 //! KPIs (The Green Grid definitions): PUE = facility energy / IT energy; WUE = site water (L) /
-//! IT energy (kWh); CO₂ = grid kWh × carbon intensity + diesel L × 2.65 kg/L (docs/physics.md §5.2, §6.1).
+//! IT energy (kWh); CO₂ = Σ grid kWh × the hour's carbon intensity + diesel L × 2.65 kg/L
+//! (docs/physics.md §5.2, §6.1), booked by [`crate::economics`], which also prices the run.
+//!
+//! What limits a site: the peak loading of each class of equipment (output / rating: UPS,
+//! transformers, distribution, the utility connection, chillers, liquid loops), so a capacity
+//! study can say which gives first and with what margin the others stand.
 
 pub mod expect;
 pub mod guard;
@@ -20,25 +25,39 @@ use std::io::Write;
 use bevy::prelude::*;
 use serde::Serialize;
 
-use crate::cooling::CoolingBooks;
+use crate::cooling::{AirUnitOp, ChillerPlant, CoolingBooks, LiquidLoop};
+use crate::economics::{CarbonModel, CarbonReport, CostModel, CostReport, Ledger, Usage};
 use crate::events::{EventDetail, EventKind, EventLog, TripCause};
 use crate::fuel::{DIESEL_CO2_KG_PER_L, DIESEL_DENSITY_KG_PER_L, FuelState, SevesoClass};
-use crate::load::{GpuBank, GpuState};
+use crate::load::{GpuBank, GpuState, RackLoad};
 use crate::power::generator::GenState;
-use crate::power::{Generator, PowerBooks, Ups};
-use crate::schedule::{SimClock, SimSchedule, SimStep};
+use crate::power::{Generator, NodeKind, PowerBooks, PowerNode, RackSupply, Ups, UtilityFeed};
+use crate::schedule::{MetricsPhase, SimClock, SimSchedule};
 use crate::thermal::ashrae::Band;
 use crate::thermal::{Hall, HallState, RackAir, ThermalBooks};
 use crate::weather::Outdoor;
 use expect::{Expectation, Outcome};
 
-/// Site economics and carbon inputs.
-#[derive(Resource, Clone, Debug)]
-pub struct SiteFactors {
-    /// Grid carbon intensity, g/kWh.
-    pub carbon_g_per_kwh: f64,
-    /// Electricity price, €/MWh.
-    pub price_eur_per_mwh: f64,
+/// How the outdoor air of the run was made, said in every summary (a synthetic year is not a
+/// measured one).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ClimateNote(pub String);
+
+/// Peak loading of each class of equipment, fraction of rating.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PeakLoading {
+    /// UPS output / rating.
+    pub ups: f64,
+    /// Transformer output / rating.
+    pub transformer: f64,
+    /// PDUs, busways, RPPs: output / rating.
+    pub distribution: f64,
+    /// Grid import / utility capacity.
+    pub utility: f64,
+    /// Chiller coil load / capacity.
+    pub chiller: f64,
+    /// Liquid-loop heat / CDU capacity.
+    pub liquid: f64,
 }
 
 /// Running totals and extremes.
@@ -108,6 +127,14 @@ pub struct RunTotals {
     pub max_heat_error: f64,
     /// Largest stored diesel seen, L.
     pub max_stored_l: f64,
+    /// GPU-hours worked: GPUs powered and not shut down × their rack's utilisation × hours.
+    pub gpu_hours_worked: f64,
+    /// GPU-hours lost: GPUs shut down or in a rack without power × hours.
+    pub gpu_hours_lost: f64,
+    /// Hours in which no compressor ran (chillers, CRACs, DX trim) while IT drew power.
+    pub free_cooling_hours: f64,
+    /// Peak loading of each class of equipment.
+    pub peak: PeakLoading,
 }
 
 /// One tick's site snapshot for the time series.
@@ -259,6 +286,30 @@ pub struct Summary {
     pub co2_diesel_kg: f64,
     /// Electricity cost, €.
     pub electricity_cost_eur: f64,
+    /// How the outdoor air was made (synthetic year, weather file, constant, diurnal).
+    pub climate: String,
+    /// Hours in which no compressor ran while IT drew power (free cooling).
+    pub free_cooling_hours: f64,
+    /// GPU-hours worked (powered, not shut down, × utilisation).
+    pub gpu_hours_worked: f64,
+    /// GPU-hours lost to shutdowns and dark racks.
+    pub gpu_hours_lost: f64,
+    /// Peak UPS output / rating, %.
+    pub peak_ups_load_pct: f64,
+    /// Peak transformer output / rating, %.
+    pub peak_transformer_load_pct: f64,
+    /// Peak PDU, busway or RPP output / rating, %.
+    pub peak_distribution_load_pct: f64,
+    /// Peak grid import / utility capacity, %.
+    pub peak_utility_load_pct: f64,
+    /// Peak chiller coil load / capacity, %.
+    pub peak_chiller_load_pct: f64,
+    /// Peak liquid-loop heat / CDU capacity, %.
+    pub peak_liquid_load_pct: f64,
+    /// Cost of ownership per year.
+    pub cost: CostReport,
+    /// Carbon per year.
+    pub carbon: CarbonReport,
     /// Diesel burned, L.
     pub fuel_used_l: f64,
     /// Diesel delivered, L.
@@ -353,8 +404,33 @@ impl Summary {
             "fuel_deliveries" => f64::from(self.fuel_deliveries),
             "diesel_stored_t" => self.diesel_stored_t,
             "energy_balance_error" => self.energy_balance_error.max(self.heat_balance_error),
+            "free_cooling_hours" => self.free_cooling_hours,
+            "gpu_hours_lost" => self.gpu_hours_lost,
+            "peak_ups_load_pct" => self.peak_ups_load_pct,
+            "peak_transformer_load_pct" => self.peak_transformer_load_pct,
+            "peak_distribution_load_pct" => self.peak_distribution_load_pct,
+            "peak_utility_load_pct" => self.peak_utility_load_pct,
+            "peak_chiller_load_pct" => self.peak_chiller_load_pct,
+            "peak_liquid_load_pct" => self.peak_liquid_load_pct,
+            "electricity_cost_eur" => self.electricity_cost_eur,
+            "capex_eur" => self.cost.capex_eur,
+            "capex_eur_per_year" => self.cost.capex_eur_per_year,
+            "opex_eur_per_year" => self.cost.opex_eur_per_year,
+            "tco_eur_per_year" => self.cost.tco_eur_per_year,
+            "eur_per_gpu_hour" => self.cost.eur_per_gpu_hour.unwrap_or(f64::NAN),
+            "lost_load_eur_per_year" => self.cost.lost_load_eur_per_year,
+            "co2_t_per_year" => self.carbon.operational_t_per_year,
+            "embodied_co2_t_per_year" => self.carbon.embodied_t_per_year,
+            "co2_g_per_gpu_hour" => self.carbon.total_g_per_gpu_hour.unwrap_or(f64::NAN),
+            "water_m3_per_year" => self.water_used_l / 1_000.0 * self.per_year(),
+            "facility_mwh_per_year" => self.facility_energy_kwh / 1_000.0 * self.per_year(),
             _ => return None,
         })
+    }
+
+    /// Factor from the run's totals to a year (8 760 h / run hours).
+    pub fn per_year(&self) -> f64 {
+        if self.duration_h > 0.0 { crate::economics::HOURS_PER_YEAR / self.duration_h } else { 0.0 }
     }
 
     /// Whether every expectation holds.
@@ -376,7 +452,13 @@ impl Plugin for MetricsPlugin {
         app.init_resource::<RunTotals>()
             .init_resource::<Expectations>()
             .init_resource::<guard::NumericFault>()
-            .add_systems(SimSchedule, (accumulate, sample, guard::guard_finite).chain().in_set(SimStep::Metrics));
+            .add_systems(
+                SimSchedule,
+                (
+                    (accumulate, accumulate_limits, sample).chain().in_set(MetricsPhase::Books),
+                    guard::guard_finite.in_set(MetricsPhase::Guard),
+                ),
+            );
     }
 }
 
@@ -394,7 +476,7 @@ fn accumulate(
     fuel: Res<FuelState>,
     mut totals: ResMut<RunTotals>,
     halls: Query<&HallState>,
-    racks: Query<(&RackAir, &GpuBank)>,
+    racks: Query<(&RackAir, &GpuBank, &RackLoad, &RackSupply)>,
     upses: Query<&Ups>,
 ) {
     let dt = clock.dt_s();
@@ -453,7 +535,8 @@ fn accumulate(
         t.hours_inlet_above_32_c += h;
     }
     let (mut throttled, mut off) = (0u32, 0u32);
-    for (air, bank) in &racks {
+    let (mut worked, mut lost) = (0.0, 0.0);
+    for (air, bank, load, supply) in &racks {
         if let Some(b) = air.exposure.current {
             any_out_rec |= b > Band::Recommended;
             any_out_a1 |= b > Band::A1;
@@ -461,9 +544,15 @@ fn accumulate(
         if !bank.is_empty() {
             t.max_gpu_c = t.max_gpu_c.max(f64::from(bank.hottest_c));
             throttled += bank.counts[GpuState::Throttled as usize] + bank.counts[GpuState::Slowdown as usize];
-            off += bank.counts[GpuState::Shutdown as usize];
+            let down = bank.counts[GpuState::Shutdown as usize];
+            off += down;
+            let (w, l) = gpus_working_and_lost(bank.len() as u32, down, supply.powered);
+            worked += f64::from(w) * load.utilisation;
+            lost += f64::from(l);
         }
     }
+    t.gpu_hours_worked += worked * h;
+    t.gpu_hours_lost += lost * h;
     if any_out_rec {
         t.hours_outside_recommended += h;
     }
@@ -476,6 +565,52 @@ fn accumulate(
     t.gpu_hours_off += f64::from(off) * h;
     for u in &upses {
         t.min_ups_soc_pct = t.min_ups_soc_pct.min(u.battery.soc() * 100.0);
+    }
+}
+
+/// GPUs of a rack that work and that are lost this tick: all lost in a rack without power,
+/// else the shut-down ones.
+fn gpus_working_and_lost(gpus: u32, shut_down: u32, powered: bool) -> (u32, u32) {
+    if powered { (gpus.saturating_sub(shut_down), shut_down.min(gpus)) } else { (0, gpus) }
+}
+
+/// Peak equipment loading and free-cooling hours.
+#[allow(clippy::too_many_arguments)]
+fn accumulate_limits(
+    clock: Res<SimClock>,
+    power: Res<PowerBooks>,
+    mut totals: ResMut<RunTotals>,
+    nodes: Query<&PowerNode>,
+    utilities: Query<&UtilityFeed>,
+    chillers: Query<&ChillerPlant>,
+    loops: Query<&LiquidLoop>,
+    units: Query<&AirUnitOp>,
+) {
+    let t = &mut *totals;
+    let p = &mut t.peak;
+    for n in &nodes {
+        let slot = match n.kind {
+            NodeKind::Ups => &mut p.ups,
+            NodeKind::Transformer => &mut p.transformer,
+            NodeKind::Distribution => &mut p.distribution,
+            _ => continue,
+        };
+        *slot = slot.max(n.loading());
+    }
+    let capacity_kw: f64 = utilities.iter().map(|u| u.capacity_kw).sum();
+    if capacity_kw > 0.0 {
+        p.utility = p.utility.max(power.grid_kw / capacity_kw);
+    }
+    for c in &chillers {
+        p.chiller = p.chiller.max(c.coil_load_kw / c.capacity_kw.max(1e-9));
+    }
+    for l in &loops {
+        p.liquid = p.liquid.max(l.heat_in_kw / l.capacity_kw.max(1e-9));
+    }
+    let compressors_kw =
+        chillers.iter().map(|c| c.compressor_kw).sum::<f64>() + units.iter().map(|u| u.compressor_kw).sum::<f64>();
+    if power.it_kw > 0.0 && compressors_kw <= 0.0 {
+        t.free_cooling_hours += clock.dt_s() / 3_600.0;
     }
 }
 
@@ -621,7 +756,8 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         .cloned()
         .unwrap_or_else(|| crate::schedule::StepControl::new(clock.dt, clock.dt));
     let t = world.resource::<RunTotals>().clone();
-    let factors = world.resource::<SiteFactors>().clone();
+    let ledger = world.resource::<Ledger>().clone();
+    let climate = world.get_resource::<ClimateNote>().map(|c| c.0.clone()).unwrap_or_default();
     let fuel = world.resource::<FuelState>().clone();
     let log = world.resource::<EventLog>();
     let breaker_trips = log
@@ -646,8 +782,21 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         h1_s += air.exposure.h1_s;
     }
     let facility = t.it_kwh + t.cooling_kwh + t.losses_kwh;
-    let co2_grid = t.grid_kwh * factors.carbon_g_per_kwh / 1_000.0;
+    let co2_grid = ledger.grid_co2_kg;
     let co2_diesel = t.fuel_l * DIESEL_CO2_KG_PER_L;
+    let usage = Usage {
+        hours: clock.t_s() / 3_600.0,
+        water_l: t.water_l,
+        fuel_burned_l: t.fuel_l,
+        fuel_delivered_l: t.delivered_l,
+        deliveries: fuel.deliveries,
+        gpu_hours_worked: t.gpu_hours_worked,
+        gpu_hours_lost: t.gpu_hours_lost,
+    };
+    let (cost, carbon) = match (world.get_resource::<CostModel>(), world.get_resource::<CarbonModel>()) {
+        (Some(c), Some(k)) => crate::economics::assess(c, k, &ledger, &usage),
+        _ => Default::default(),
+    };
     let stored_t = fuel.capacity_l * DIESEL_DENSITY_KG_PER_L / 1_000.0;
     let finite = |x: f64, d: f64| if x.is_finite() { x } else { d };
     let mut s = Summary {
@@ -680,7 +829,19 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
         co2_kg: co2_grid + co2_diesel,
         co2_grid_kg: co2_grid,
         co2_diesel_kg: co2_diesel,
-        electricity_cost_eur: t.grid_kwh * factors.price_eur_per_mwh / 1_000.0,
+        electricity_cost_eur: ledger.electricity_eur,
+        climate,
+        free_cooling_hours: t.free_cooling_hours,
+        gpu_hours_worked: t.gpu_hours_worked,
+        gpu_hours_lost: t.gpu_hours_lost,
+        peak_ups_load_pct: t.peak.ups * 100.0,
+        peak_transformer_load_pct: t.peak.transformer * 100.0,
+        peak_distribution_load_pct: t.peak.distribution * 100.0,
+        peak_utility_load_pct: t.peak.utility * 100.0,
+        peak_chiller_load_pct: t.peak.chiller * 100.0,
+        peak_liquid_load_pct: t.peak.liquid * 100.0,
+        cost,
+        carbon,
         fuel_used_l: t.fuel_l,
         fuel_delivered_l: t.delivered_l,
         fuel_deliveries: fuel.deliveries,

@@ -46,11 +46,13 @@ pub struct Written {
 pub fn report(dir: &Path, out: &Path, with_svg: bool) -> Result<Written, ReportError> {
     let (title, intro, figures) = if dir.join("sweep.json").exists() {
         batch_figures(dir)?
+    } else if dir.join("capacity.json").exists() {
+        capacity_figures(dir)?
     } else if dir.join("timeseries.csv").exists() {
         run_figures(dir)?
     } else {
         return Err(ReportError(format!(
-            "{}: no results here (neither timeseries.csv of `dctwin run` nor sweep.json of `dctwin batch`)\n  hint: pass the --out directory of a run or a batch",
+            "{}: no results here (neither timeseries.csv of `dctwin run`, sweep.json of `dctwin batch` nor capacity.json of `dctwin capacity`)\n  hint: pass the --out directory of a run, a batch or a capacity search",
             dir.display()
         )));
     };
@@ -391,6 +393,20 @@ fn batch_figures(dir: &Path) -> Result<(String, String, Vec<Figure>), ReportErro
             chart,
         ));
     }
+    if let Some(baseline) = &manifest.compare {
+        let path = dir.join("comparison.json");
+        let rows: Vec<crate::batch::compare::Row> =
+            serde_json::from_str(&read("comparison.json")?).map_err(|e| io_err(&path, e))?;
+        let (table, charts) = comparison_figures(&rows, baseline);
+        figs.extend(charts);
+        let intro = format!(
+            "<p>{}</p>\n<p>{} grid points against the baseline <b>{}</b>; values are yearly where the metric says so, differences absolute and relative.</p>\n{table}",
+            escape(manifest.description.trim()),
+            manifest.points,
+            escape(baseline)
+        );
+        return Ok((manifest.sweep, intro, figs));
+    }
     /// Metric charts drawn by default, when the sweep reports them.
     const KEY_METRICS: [&str; 4] = ["load_dropped_kwh", "max_inlet_c", "fuel_used_l", "pue"];
     let metrics: Vec<&str> = if manifest.metrics.len() <= KEY_METRICS.len() {
@@ -446,4 +462,90 @@ fn batch_figures(dir: &Path) -> Result<(String, String, Vec<Figure>), ReportErro
     t.push_str("</table>\n");
     intro.push_str(&t);
     Ok((manifest.sweep, intro, figs))
+}
+
+/// The comparison table (value, Δ, Δ % per point) and one bar chart per metric.
+fn comparison_figures(rows: &[crate::batch::compare::Row], baseline: &str) -> (String, Vec<Figure>) {
+    use crate::batch::results::short;
+    let metrics: Vec<String> = rows.first().map_or(Vec::new(), |r| r.cells.iter().map(|c| c.metric.clone()).collect());
+    let mut t = String::from("<table>\n<tr><th>metric</th>");
+    for r in rows {
+        let _ = write!(t, "<th>{}{}</th>", escape(&r.label), if r.baseline { " (baseline)" } else { "" });
+    }
+    t.push_str("</tr>\n");
+    let mut figs = Vec::new();
+    for (k, m) in metrics.iter().enumerate() {
+        let _ = write!(t, "<tr><td>{}</td>", escape(m));
+        for r in rows {
+            let c = &r.cells[k];
+            if r.baseline {
+                let _ = write!(t, "<td>{}</td>", short(c.value.0));
+            } else {
+                let pct = c.delta_pct.as_ref().map_or(String::new(), |p| format!(", {:+.1} %", p.0));
+                let _ = write!(t, "<td>{} ({}{pct})</td>", short(c.value.0), crate::batch::compare::signed(c.delta.0));
+            }
+        }
+        t.push_str("</tr>\n");
+        let chart = Chart::Bars(BarChart {
+            title: format!("{m} (baseline {baseline})"),
+            y_desc: m.clone(),
+            categories: rows.iter().map(|r| r.label.clone()).collect(),
+            series: vec![String::new()],
+            bars: rows
+                .iter()
+                .map(|r| {
+                    vec![r.cells[k].value.0.is_finite().then_some(Bar { value: r.cells[k].value.0, interval: None })]
+                })
+                .collect(),
+        });
+        figs.push(fig(&format!("compare_{}", slug(m)), &format!("{m} per point, against {baseline}"), chart));
+    }
+    t.push_str("</table>\n");
+    (t, figs)
+}
+
+/// A capacity search: its Markdown findings as preformatted text, and one chart of the
+/// equipment loading at each point's limit.
+fn capacity_figures(dir: &Path) -> Result<(String, String, Vec<Figure>), ReportError> {
+    let path = dir.join("capacity.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+    let file: crate::batch::capacity::CapacityFile = serde_json::from_str(&text).map_err(|e| io_err(&path, e))?;
+    let md = crate::batch::capacity::capacity_md(&file.study, &file.description, &file.search_path, &file.points);
+    let intro = format!("<pre>{}</pre>\n", escape(&md));
+    let loads: Vec<String> = file.points.first().map_or(Vec::new(), |p| {
+        p.metrics_at_limit.iter().map(|(n, _)| n.clone()).filter(|n| n.ends_with("_pct")).collect()
+    });
+    let chart = Chart::Bars(BarChart {
+        title: "Equipment loading at the limit, % of rating".into(),
+        y_desc: "peak load, % of rating".into(),
+        categories: loads
+            .iter()
+            .map(|n| n.trim_start_matches("peak_").trim_end_matches("_load_pct").to_owned())
+            .collect(),
+        series: file
+            .points
+            .iter()
+            .map(|p| if p.label.is_empty() { "limit".to_owned() } else { p.label.clone() })
+            .collect(),
+        bars: loads
+            .iter()
+            .map(|n| {
+                file.points
+                    .iter()
+                    .map(|p| {
+                        p.metrics_at_limit
+                            .iter()
+                            .find(|(m, _)| m == n)
+                            .filter(|(_, v)| v.0.is_finite())
+                            .map(|(_, v)| Bar { value: v.0, interval: None })
+                    })
+                    .collect()
+            })
+            .collect(),
+    });
+    Ok((
+        file.study,
+        intro,
+        vec![fig("capacity_loading", "Peak loading of each class of equipment at the limit", chart)],
+    ))
 }

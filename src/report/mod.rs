@@ -218,6 +218,29 @@ pub fn summary_table(s: &Summary) -> String {
         ),
         ("electricity cost", fmt_num(s.electricity_cost_eur, "EUR")),
         (
+            "cost of ownership",
+            format!(
+                "{}/year (capex {} → {}/year, opex {}/year){}",
+                fmt_num(s.cost.tco_eur_per_year, "EUR"),
+                fmt_num(s.cost.capex_eur, "EUR"),
+                fmt_num(s.cost.capex_eur_per_year, "EUR"),
+                fmt_num(s.cost.opex_eur_per_year, "EUR"),
+                s.cost.eur_per_gpu_hour.map_or(String::new(), |e| format!(", {e:.2} EUR per GPU-hour"))
+            ),
+        ),
+        (
+            "CO2 per year",
+            format!(
+                "{:.1} t operational + {:.1} t embodied{} (grid: {})",
+                s.carbon.operational_t_per_year,
+                s.carbon.embodied_t_per_year,
+                s.carbon.total_g_per_gpu_hour.map_or(String::new(), |g| format!(", {g:.0} g per GPU-hour")),
+                s.carbon.grid_source
+            ),
+        ),
+        ("weather", s.climate.clone()),
+        ("free cooling", format!("{:.1} h without a compressor", s.free_cooling_hours)),
+        (
             "fuel used / delivered",
             format!(
                 "{} / {} ({} tankers)",

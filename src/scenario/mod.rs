@@ -102,6 +102,9 @@ pub struct Scenario {
     /// Pass/fail conditions on the run's summary, e.g. `"max_inlet_c <= 32"`.
     #[serde(default)]
     pub expectations: Vec<Expectation>,
+    /// Capital and running costs, lives and embodied carbon (every field has a cited default).
+    #[serde(default)]
+    pub economics: EconomicsSpec,
 }
 
 /// Calendar position of the start of the run.

@@ -2,9 +2,11 @@
 //! and their resources. One builder per domain, called in this order (later domains refer to
 //! earlier ones by element id): `weather`, `load` (workloads), `events`, `fuel`, `power`,
 //! `cooling` (the central plant), `halls` (rows, racks, air units, each hall settled at its
-//! initial operating point); then the time series.
+//! initial operating point), `economics` (capex priced on what was built, carbon); then the
+//! time series.
 
 mod cooling;
+mod economics;
 mod events;
 mod fuel;
 mod halls;
@@ -19,7 +21,7 @@ use bevy::prelude::*;
 use super::validate::ValidScenario;
 use super::*;
 use crate::load::spawn::CatalogRes;
-use crate::metrics::{Expectations, SiteFactors, Timeseries, timeseries_header};
+use crate::metrics::{Expectations, Timeseries, timeseries_header};
 use crate::psychro;
 use crate::schedule::{SimClock, SimRng};
 
@@ -78,10 +80,6 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
     world.insert_resource(crate::schedule::StepControl::new(s.tick, opts.max_tick.or(s.max_tick).unwrap_or(s.tick)));
     world.insert_resource(rng.clone());
     world.insert_resource(CatalogRes(v.catalog.clone()));
-    world.insert_resource(SiteFactors {
-        carbon_g_per_kwh: s.site.grid.carbon_g_per_kwh,
-        price_eur_per_mwh: s.site.grid.price_eur_per_mwh,
-    });
     world.insert_resource(Expectations(s.expectations.clone()));
 
     let mut cx = Cx { v, seed, rng: rng.clone(), pressure_pa: pressure, ids: BTreeMap::new() };
@@ -92,6 +90,7 @@ pub fn build_app_with(v: &ValidScenario, mut opts: BuildOptions, host: impl FnOn
     power::power(world, &mut cx);
     cooling::plant(world, &mut cx);
     let hall_ids = halls::halls(world, &mut cx, &workloads, &activity0, rho, cp);
+    economics::economics(world, &cx);
 
     let interval = opts.interval.unwrap_or(s.output.interval);
     let header = timeseries_header(&hall_ids);

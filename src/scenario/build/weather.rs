@@ -37,4 +37,29 @@ pub(super) fn weather(world: &mut World, cx: &Cx) {
     let first = weather.source.sample(s.start.seconds_of_year(), 0.0, pressure);
     world.insert_resource(Outdoor::from_sample(&first));
     world.insert_resource(weather);
+    world.insert_resource(crate::metrics::ClimateNote(climate_note(s)));
+}
+
+/// One line saying how the outdoor air is made, for the summary.
+pub(super) fn climate_note(s: &Scenario) -> String {
+    match &s.weather {
+        WeatherSpec::Constant { dry_bulb_c, rh_pct } => format!("constant {dry_bulb_c} °C, {rh_pct} % RH"),
+        WeatherSpec::Diurnal { mean_c, swing_k, .. } => {
+            format!("synthetic diurnal cycle, mean {mean_c} °C, swing {swing_k} K")
+        }
+        WeatherSpec::Synthetic { climate, .. } => format!(
+            "SYNTHETIC year from monthly statistics: {}",
+            crate::weather::climate_source(climate).unwrap_or_else(|| climate.clone())
+        ),
+        WeatherSpec::Epw { file, .. } => {
+            // The file's name, not its path: the same weather read from elsewhere says the same.
+            let name =
+                std::path::Path::new(file).file_name().map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+            if name.to_ascii_lowercase().contains("synthetic") {
+                format!("weather file {name} (a SYNTHETIC year)")
+            } else {
+                format!("weather file {name}")
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! fields are rejected. Defaults sit beside the fields they fill, each with its source.
 
 pub mod cooling;
+pub mod economics;
 pub mod events;
 pub mod fuel;
 pub mod halls;
@@ -11,6 +12,7 @@ pub mod site;
 pub mod workloads;
 
 pub use cooling::*;
+pub use economics::*;
 pub use events::*;
 pub use fuel::*;
 pub use halls::*;

@@ -18,16 +18,34 @@ pub struct SiteSpec {
     pub grid: GridSpec,
 }
 
-/// The contracted grid connection.
+/// The contracted grid connection, its carbon intensity and its price.
+///
+/// The intensity comes from exactly one of `carbon_g_per_kwh`, `country` (a preset with its
+/// year and source, docs/physics.md §6.1) or `carbon_series` (a CSV of 8,760 hourly values);
+/// the price from `price_eur_per_mwh` or `price_series`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridSpec {
     /// Contracted import capacity, kW (exceeding it raises an alarm).
     pub capacity_kw: f64,
-    /// Carbon intensity of grid electricity, gCO2e/kWh (docs/physics.md §6.1: FR 30, DE 350, PL 650).
-    pub carbon_g_per_kwh: f64,
-    /// Electricity price, €/MWh (docs/physics.md §6.2).
-    pub price_eur_per_mwh: f64,
+    /// Carbon intensity of grid electricity, constant, g CO₂e/kWh (docs/physics.md §6.1).
+    #[serde(default)]
+    pub carbon_g_per_kwh: Option<f64>,
+    /// Country whose grid intensity preset applies (`"FR"`, `"DE"`, `"NL"`, `"PL"`, `"ES"`,
+    /// `"SE"`; docs/physics.md §6.1).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// CSV of hourly carbon intensity, g CO₂e/kWh: a header with a `g_per_kwh` column and one
+    /// row per hour of the year from 1 January 00:00 (path relative to the scenario).
+    #[serde(default)]
+    pub carbon_series: Option<String>,
+    /// Electricity price, constant, €/MWh (docs/physics.md §6.2).
+    #[serde(default)]
+    pub price_eur_per_mwh: Option<f64>,
+    /// CSV of hourly electricity prices, €/MWh: a header with an `eur_per_mwh` column and one
+    /// row per hour of the year (path relative to the scenario).
+    #[serde(default)]
+    pub price_series: Option<String>,
 }
 
 /// Outdoor weather source.

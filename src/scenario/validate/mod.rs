@@ -4,6 +4,7 @@
 //! expanded plant, so a `{n}` template that produces a dangling id is caught too.
 
 mod cooling;
+mod economics;
 mod events;
 mod fuel;
 mod halls;
@@ -18,6 +19,8 @@ use super::load::{LoadedScenario, Problem, ScenarioError};
 use super::*;
 use crate::catalog::{Catalog, RackCooling};
 use cooling::{check_plant, check_unit};
+use economics::check_economics;
+pub use economics::{MAX_SERIES_HOURS, Series, parse_series};
 use events::check_events;
 use fuel::check_fuel;
 use halls::check_halls;
@@ -50,6 +53,8 @@ pub struct ValidScenario {
     pub catalog: Catalog,
     /// The weather file, if any, resolved and parsed.
     pub epw: Option<crate::weather::epw::EpwFile>,
+    /// Hourly carbon and price series, if any, read.
+    pub series: Series,
     /// Things that are legal but probably not intended.
     pub warnings: Vec<Problem>,
 }
@@ -198,6 +203,7 @@ pub fn validate(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> 
     check_run(&mut c, s);
     check_catalog(&mut c, s, &catalog);
     let epw = check_weather(&mut c, s, &loaded.base_dir);
+    let series = check_economics(&mut c, s, &loaded.base_dir);
     let ids = check_ids(&mut c, &plant, s);
     check_power(&mut c, &plant, &ids);
     check_fuel(&mut c, s, &plant, &ids);
@@ -210,7 +216,7 @@ pub fn validate(loaded: LoadedScenario) -> Result<ValidScenario, ScenarioError> 
         if c.more_warnings > 0 {
             warnings.push(more(c.more_warnings, "warnings"));
         }
-        Ok(ValidScenario { plant, catalog, epw, warnings, loaded })
+        Ok(ValidScenario { plant, catalog, epw, series, warnings, loaded })
     } else {
         let mut problems = c.problems;
         problems.sort_by_key(|p| p.pos.map(|p| (p.line, p.col)));
@@ -295,8 +301,6 @@ fn check_run(c: &mut Checker, s: &Scenario) {
     c.range("start.hour", s.start.hour, 0.0, 24.0, "h");
     c.range("site.altitude_m", s.site.altitude_m, -500.0, 5_000.0, "m");
     c.positive("site.grid.capacity_kw", s.site.grid.capacity_kw, 1e8, "kW");
-    c.range("site.grid.carbon_g_per_kwh", s.site.grid.carbon_g_per_kwh, 0.0, 2_000.0, "g/kWh");
-    c.range("site.grid.price_eur_per_mwh", s.site.grid.price_eur_per_mwh, -1_000.0, 10_000.0, "€/MWh");
     let mut wl = BTreeSet::new();
     for (i, w) in s.workloads.iter().enumerate() {
         let p = format!("workloads[{i}]");
