@@ -472,7 +472,7 @@ fn batch_command(
     shard: Option<&str>,
     flags: BatchFlags,
 ) -> ExitCode {
-    use crate::batch::{results, run, sweep};
+    use crate::batch::{run, sweep};
     let BatchFlags { report, allow_failures, quiet, .. } = flags;
     let bad = |msg: String| {
         eprintln!("{msg}");
@@ -509,7 +509,7 @@ fn batch_command(
         Ok(r) => r,
         Err(e) => return bad(e.to_string()),
     };
-    let stats = match results::write_outputs(&dir, &manifest, &members) {
+    let stats = match crate::batch::outputs::write_outputs(&dir, &manifest, &members) {
         Ok(s) => s,
         Err(e) => {
             return bad(format!(
@@ -604,7 +604,7 @@ fn merge_command(dirs: &[PathBuf], out: &Path, flags: BatchFlags) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    if let Err(e) = crate::batch::results::write_outputs(out, &manifest, &members) {
+    if let Err(e) = crate::batch::outputs::write_outputs(out, &manifest, &members) {
         eprintln!("{}: cannot write results: {e}\n  hint: choose another directory with --out", out.display());
         return ExitCode::from(EXIT_BAD_INPUT);
     }

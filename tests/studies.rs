@@ -177,3 +177,32 @@ fn the_capacity_limit_keeps_every_expectation_and_one_more_rack_breaks_the_bindi
         assert!(gives.iter().any(|g| g.starts_with("distribution")), "{gives:?}");
     }
 }
+
+#[test]
+fn a_missing_baseline_or_a_search_with_replicates_is_located_with_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = reduced(
+        "scenarios/studies/evaporative_vs_chillers.ron",
+        tmp.path(),
+        &[("compare: (baseline: \"chillers\")", "compare: (baseline: \"chiller\")")],
+    );
+    let r = dctwin(&["batch", study.to_str().unwrap(), "--out", tmp.path().join("o").to_str().unwrap(), "-q"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("evaporative_vs_chillers.ron:"), "{}", r.stderr);
+    assert!(r.stderr.contains("no grid point is labelled \"chiller\""), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: point labels") && r.stderr.contains("chillers"), "{}", r.stderr);
+    assert!(!tmp.path().join("o").exists(), "nothing written");
+
+    let study = reduced(
+        "scenarios/studies/legacy_hall_gb200_capacity.ron",
+        tmp.path(),
+        &[("seed: 7,", "seed: 7, replicates: 3,")],
+    );
+    let r = dctwin(&["capacity", study.to_str().unwrap(), "--out", tmp.path().join("c").to_str().unwrap(), "-q"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("a capacity search runs one deterministic member per count"), "{}", r.stderr);
+    // A sweep without `search` is not a capacity study.
+    let r = dctwin(&["capacity", "scenarios/sweeps/generator_redundancy.ron", "-q"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("the sweep has no `search`") && r.stderr.contains("hint:"), "{}", r.stderr);
+}

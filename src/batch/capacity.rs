@@ -16,20 +16,6 @@ use super::run::{par_map, run_member};
 use super::sweep::{Sweep, SweepError};
 use crate::metrics::expect::{Expectation, constraint_of};
 
-/// Metrics a capacity search reports when the sweep names none: the loading of each class of
-/// equipment and the temperatures that limit air and GPUs.
-pub const DEFAULT_METRICS: &[&str] = &[
-    "peak_utility_load_pct",
-    "peak_transformer_load_pct",
-    "peak_ups_load_pct",
-    "peak_distribution_load_pct",
-    "peak_chiller_load_pct",
-    "peak_liquid_load_pct",
-    "max_inlet_c",
-    "max_gpu_temp_c",
-    "it_energy_kwh",
-];
-
 /// One run of the search.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trial {

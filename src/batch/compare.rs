@@ -8,25 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::results::{GroupStats, Manifest, Num, fmt_num, short};
 
-/// Metrics a comparison reports when the sweep names none: energy, efficiency, water, carbon,
-/// money, free cooling, envelope hours and the hottest inlet.
-pub const DEFAULT_METRICS: &[&str] = &[
-    "facility_mwh_per_year",
-    "pue",
-    "wue_l_per_kwh",
-    "water_m3_per_year",
-    "co2_t_per_year",
-    "co2_g_per_gpu_hour",
-    "capex_eur",
-    "opex_eur_per_year",
-    "tco_eur_per_year",
-    "eur_per_gpu_hour",
-    "free_cooling_hours",
-    "hours_outside_recommended",
-    "hours_outside_a1",
-    "max_inlet_c",
-];
-
 /// The label of a grid point: its axis values joined by `, ` (`"Paris"`, `"evaporative, 2N"`).
 pub fn point_label(g: &GroupStats) -> String {
     g.params.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(", ")
@@ -43,6 +24,18 @@ pub struct Cell {
     pub delta: Num,
     /// (Value − baseline) / |baseline|, % (none when the baseline is 0).
     pub delta_pct: Option<Num>,
+}
+
+impl Cell {
+    /// The cell as shown in tables: the value, and for a point other than the baseline its
+    /// difference and relative difference, `9013 (-2083, -18.8 %)`.
+    pub fn text(&self, baseline: bool) -> String {
+        if baseline {
+            return short(self.value.0);
+        }
+        let pct = self.delta_pct.as_ref().map_or(String::new(), |p| format!(", {:+.1} %", p.0));
+        format!("{} ({}{pct})", short(self.value.0), signed(self.delta.0))
+    }
 }
 
 /// One point of the comparison.
@@ -137,13 +130,7 @@ pub fn comparison_md(manifest: &Manifest, rows: &[Row], baseline: &str) -> Strin
     for (k, m) in metrics.iter().enumerate() {
         let _ = write!(s, "| {m} |");
         for r in rows {
-            let c = &r.cells[k];
-            if r.baseline {
-                let _ = write!(s, " {} |", short(c.value.0));
-            } else {
-                let pct = c.delta_pct.as_ref().map_or(String::new(), |p| format!(", {:+.1} %", p.0));
-                let _ = write!(s, " {} ({}{pct}) |", short(c.value.0), signed(c.delta.0));
-            }
+            let _ = write!(s, " {} |", r.cells[k].text(r.baseline));
         }
         s.push('\n');
     }

@@ -17,6 +17,7 @@ pub mod capacity;
 pub mod compare;
 pub mod junit;
 pub mod merge;
+pub mod outputs;
 pub mod results;
 pub mod run;
 pub mod sweep;

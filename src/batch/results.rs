@@ -14,12 +14,10 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::sweep::Param;
-use crate::report::resultset::ResultSet;
 
 /// A number that may be infinite or NaN (written as a string in JSON then).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -427,7 +425,8 @@ pub struct MembersFile {
     pub members: Vec<MemberResult>,
 }
 
-fn json(v: &impl Serialize) -> io::Result<Vec<u8>> {
+/// Pretty JSON of `v`.
+pub fn json(v: &impl Serialize) -> io::Result<Vec<u8>> {
     let mut s = serde_json::to_vec_pretty(v).map_err(io::Error::other)?;
     s.push(b'\n');
     Ok(s)
@@ -517,48 +516,6 @@ pub fn short(v: f64) -> String {
     }
     let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
     format!("{v:.digits$}")
-}
-
-/// The files of a batch's result directory (and the report `--report` adds to it).
-pub const BATCH_FILES: &[&str] = &[
-    "sweep.json",
-    "members.csv",
-    "stats.csv",
-    "probabilities.csv",
-    "stats.json",
-    "junit.xml",
-    "summary.md",
-    "members.json",
-    "comparison.csv",
-    "comparison.md",
-    "comparison.json",
-    "report",
-];
-
-/// Writes every output file of a batch into `dir` as one set
-/// ([`crate::report::resultset::ResultSet`]): the previous set or this one, never a mix. A
-/// directory holding anything else (shard directories included: merge into another one) is
-/// refused untouched.
-pub fn write_outputs(dir: &Path, manifest: &Manifest, members: &[MemberResult]) -> io::Result<Vec<GroupStats>> {
-    let set = ResultSet::begin(dir, BATCH_FILES).map_err(io::Error::other)?;
-    let stats = all_stats(manifest, members);
-    let put = |name: &str, bytes: &[u8]| set.write(name, bytes).map_err(io::Error::other);
-    put("sweep.json", &json(manifest)?)?;
-    put("members.csv", &members_csv(manifest, members)?)?;
-    put("stats.csv", &stats_csv(&stats)?)?;
-    put("probabilities.csv", &probabilities_csv(&stats)?)?;
-    put("stats.json", &json(&stats)?)?;
-    put("junit.xml", super::junit::junit_xml(manifest, members)?.as_bytes())?;
-    put("summary.md", summary_md(manifest, members, &stats).as_bytes())?;
-    put("members.json", &json(&MembersFile { members: members.to_vec() })?)?;
-    if let Some(rows) = manifest.compare.as_deref().and_then(|b| super::compare::compare(&stats, b)) {
-        let baseline = manifest.compare.as_deref().unwrap_or_default();
-        put("comparison.csv", &super::compare::comparison_csv(&rows)?)?;
-        put("comparison.md", super::compare::comparison_md(manifest, &rows, baseline).as_bytes())?;
-        put("comparison.json", &json(&rows)?)?;
-    }
-    set.commit().map_err(io::Error::other)?;
-    Ok(stats)
 }
 
 #[cfg(test)]

@@ -29,6 +29,39 @@ use crate::scenario::locate::{TextPos, ValueSlot, locate, offset_of, position_of
 use crate::scenario::validate::{ValidScenario, validate};
 use crate::schedule::SimRng;
 
+/// Metrics a comparison reports when the sweep names none: energy, efficiency, water, carbon,
+/// money, free cooling, envelope hours and the hottest inlet.
+pub const COMPARE_METRICS: &[&str] = &[
+    "facility_mwh_per_year",
+    "pue",
+    "wue_l_per_kwh",
+    "water_m3_per_year",
+    "co2_t_per_year",
+    "co2_g_per_gpu_hour",
+    "capex_eur",
+    "opex_eur_per_year",
+    "tco_eur_per_year",
+    "eur_per_gpu_hour",
+    "free_cooling_hours",
+    "hours_outside_recommended",
+    "hours_outside_a1",
+    "max_inlet_c",
+];
+
+/// Metrics a capacity search reports when the sweep names none: the loading of each class of
+/// equipment and the temperatures that limit air and GPUs.
+pub const SEARCH_METRICS: &[&str] = &[
+    "peak_utility_load_pct",
+    "peak_transformer_load_pct",
+    "peak_ups_load_pct",
+    "peak_distribution_load_pct",
+    "peak_chiller_load_pct",
+    "peak_liquid_load_pct",
+    "max_inlet_c",
+    "max_gpu_temp_c",
+    "it_energy_kwh",
+];
+
 /// Most point labels listed in a hint.
 const MAX_LABELS_LISTED: usize = 20;
 
@@ -416,9 +449,9 @@ impl Sweep {
             self.columns.push(Column::Draw { name, index: i });
         }
         self.metrics = if self.spec.metrics.is_empty() && self.spec.search.is_some() {
-            super::capacity::DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect()
+            SEARCH_METRICS.iter().map(|m| (*m).to_owned()).collect()
         } else if self.spec.metrics.is_empty() && self.spec.compare.is_some() {
-            super::compare::DEFAULT_METRICS.iter().map(|m| (*m).to_owned()).collect()
+            COMPARE_METRICS.iter().map(|m| (*m).to_owned()).collect()
         } else if self.spec.metrics.is_empty() {
             METRICS.iter().map(|(m, _)| (*m).to_owned()).collect()
         } else {

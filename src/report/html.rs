@@ -466,7 +466,6 @@ fn batch_figures(dir: &Path) -> Result<(String, String, Vec<Figure>), ReportErro
 
 /// The comparison table (value, Δ, Δ % per point) and one bar chart per metric.
 fn comparison_figures(rows: &[crate::batch::compare::Row], baseline: &str) -> (String, Vec<Figure>) {
-    use crate::batch::results::short;
     let metrics: Vec<String> = rows.first().map_or(Vec::new(), |r| r.cells.iter().map(|c| c.metric.clone()).collect());
     let mut t = String::from("<table>\n<tr><th>metric</th>");
     for r in rows {
@@ -477,13 +476,7 @@ fn comparison_figures(rows: &[crate::batch::compare::Row], baseline: &str) -> (S
     for (k, m) in metrics.iter().enumerate() {
         let _ = write!(t, "<tr><td>{}</td>", escape(m));
         for r in rows {
-            let c = &r.cells[k];
-            if r.baseline {
-                let _ = write!(t, "<td>{}</td>", short(c.value.0));
-            } else {
-                let pct = c.delta_pct.as_ref().map_or(String::new(), |p| format!(", {:+.1} %", p.0));
-                let _ = write!(t, "<td>{} ({}{pct})</td>", short(c.value.0), crate::batch::compare::signed(c.delta.0));
-            }
+            let _ = write!(t, "<td>{}</td>", escape(&r.cells[k].text(r.baseline)));
         }
         t.push_str("</tr>\n");
         let chart = Chart::Bars(BarChart {
