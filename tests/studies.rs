@@ -63,6 +63,9 @@ fn evaporative_cooling_uses_less_electricity_and_more_water_than_chillers() {
     let r = dctwin(&["batch", study.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let rows = comparison(&out);
+    // The table says its weather is synthetic, and whose statistics it comes from.
+    let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(md.contains("- evaporative: SYNTHETIC year from monthly statistics: Paris-Montsouris"), "{md}");
     let (evap, chill) = ("evaporative", "chillers");
     let e = |m| value(&rows, evap, m);
     let c = |m| value(&rows, chill, m);

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::results::{GroupStats, Manifest, Num, fmt_num, short};
+use super::results::{GroupStats, Manifest, MemberResult, Num, fmt_num, short};
 
 /// The label of a grid point: its axis values joined by `, ` (`"Paris"`, `"evaporative, 2N"`).
 pub fn point_label(g: &GroupStats) -> String {
@@ -45,13 +45,16 @@ pub struct Row {
     pub label: String,
     /// Whether this is the baseline.
     pub baseline: bool,
+    /// How the point's weather was made (its first member's; synthetic years say so).
+    #[serde(default)]
+    pub climate: String,
     /// Its metrics.
     pub cells: Vec<Cell>,
 }
 
-/// The points of `stats` (the trailing "all members" group excluded) against `baseline`;
-/// `None` when no point carries that label.
-pub fn compare(stats: &[GroupStats], baseline: &str) -> Option<Vec<Row>> {
+/// The points of `stats` (the trailing "all members" group excluded) against `baseline`,
+/// each with the weather of its members; `None` when no point carries that label.
+pub fn compare(stats: &[GroupStats], members: &[MemberResult], baseline: &str) -> Option<Vec<Row>> {
     let points: Vec<&GroupStats> = stats.iter().filter(|g| g.point.is_some()).collect();
     let base = points.iter().find(|g| point_label(g) == baseline)?;
     let mean = |g: &GroupStats, m: &str| g.metrics.iter().find(|s| s.metric == m).map_or(f64::NAN, |s| s.mean.0);
@@ -61,6 +64,7 @@ pub fn compare(stats: &[GroupStats], baseline: &str) -> Option<Vec<Row>> {
             .map(|g| Row {
                 label: point_label(g),
                 baseline: point_label(g) == baseline,
+                climate: members.iter().find(|m| Some(m.point) == g.point).map_or(String::new(), |m| m.climate.clone()),
                 cells: base
                     .metrics
                     .iter()
@@ -134,6 +138,10 @@ pub fn comparison_md(manifest: &Manifest, rows: &[Row], baseline: &str) -> Strin
         }
         s.push('\n');
     }
+    s.push_str("\nWeather:\n\n");
+    for r in rows {
+        let _ = writeln!(s, "- {}: {}", r.label, if r.climate.is_empty() { "—" } else { &r.climate });
+    }
     s
 }
 
@@ -167,11 +175,11 @@ mod tests {
     #[test]
     fn differences_are_absolute_and_relative_to_the_baseline() {
         let stats = vec![point(0, "Paris", 200.0), point(1, "Warsaw", 3_000.0)];
-        let rows = compare(&stats, "Paris").unwrap();
+        let rows = compare(&stats, &[], "Paris").unwrap();
         assert!(rows[0].baseline && !rows[1].baseline);
         assert_eq!(rows[1].cells[0].delta.0, 2_800.0);
         assert_eq!(rows[1].cells[0].delta_pct.as_ref().unwrap().0, 1_400.0);
-        assert!(compare(&stats, "Lyon").is_none());
+        assert!(compare(&stats, &[], "Lyon").is_none());
         // No percentage against a zero or vanishing baseline.
         assert_eq!(relative(8_760.0, 0.0), None);
         assert_eq!(relative(8_760.0, 2.8e-4), None);

@@ -41,7 +41,7 @@ pub fn write_outputs(dir: &Path, manifest: &Manifest, members: &[MemberResult]) 
     put("junit.xml", super::junit::junit_xml(manifest, members)?.as_bytes())?;
     put("summary.md", summary_md(manifest, members, &stats).as_bytes())?;
     put("members.json", &json(&MembersFile { members: members.to_vec() })?)?;
-    if let Some(rows) = manifest.compare.as_deref().and_then(|b| super::compare::compare(&stats, b)) {
+    if let Some(rows) = manifest.compare.as_deref().and_then(|b| super::compare::compare(&stats, members, b)) {
         let baseline = manifest.compare.as_deref().unwrap_or_default();
         put("comparison.csv", &super::compare::comparison_csv(&rows)?)?;
         put("comparison.md", super::compare::comparison_md(manifest, &rows, baseline).as_bytes())?;

@@ -89,6 +89,9 @@ pub struct MemberResult {
     pub metrics: Vec<MetricValue>,
     /// Expectations, in the scenario's order.
     pub expectations: Vec<ExpectationResult>,
+    /// How the member's weather was made (`SYNTHETIC year from monthly statistics: …`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub climate: String,
 }
 
 impl MemberResult {

@@ -201,6 +201,7 @@ pub fn run_member(sweep: &Sweep, m: &Member) -> Result<MemberResult, SweepError>
     let done = simulate(&v, BuildOptions { seed: Some(seed), parallel: Some(false), ..Default::default() });
     let s = &done.summary;
     Ok(MemberResult {
+        climate: s.climate.clone(),
         index: m.index,
         point: m.point,
         replicate: m.replicate,

@@ -493,7 +493,11 @@ fn comparison_figures(rows: &[crate::batch::compare::Row], baseline: &str) -> (S
         });
         figs.push(fig(&format!("compare_{}", slug(m)), &format!("{m} per point, against {baseline}"), chart));
     }
-    t.push_str("</table>\n");
+    t.push_str("</table>\n<p>Weather:</p>\n<ul>\n");
+    for r in rows {
+        let _ = writeln!(t, "<li>{}: {}</li>", escape(&r.label), escape(&r.climate));
+    }
+    t.push_str("</ul>\n");
     (t, figs)
 }
 
