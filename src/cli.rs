@@ -521,8 +521,9 @@ fn batch_command(
     if !quiet {
         print!("{}", crate::batch::results::summary_md(&manifest, &members, &stats));
     }
+    let comparison = if manifest.compare.is_some() { ", comparison.md" } else { "" };
     println!(
-        "results in {}/ (members.csv, stats.csv, probabilities.csv, junit.xml, summary.md) — {} members in {:.1} s wall on {} thread(s): {:.0} members/min",
+        "results in {}/ (members.csv, stats.csv, probabilities.csv, junit.xml, summary.md{comparison}) — {} members in {:.1} s wall on {} thread(s): {:.0} members/min",
         dir.display(),
         speed.members,
         speed.wall_s,
