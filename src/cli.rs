@@ -482,10 +482,9 @@ fn batch_command(
         Ok(s) => s,
         Err(e) => return bad(e),
     };
-    let threads = match threads {
-        Some(0) => return bad("--threads must be at least 1".into()),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let threads = match worker_threads(threads) {
+        Ok(t) => t,
+        Err(e) => return bad(e),
     };
     let sweep = match sweep::load_sweep(sweep_file) {
         Ok(s) => s,
@@ -521,7 +520,7 @@ fn batch_command(
     if !quiet {
         print!("{}", crate::batch::results::summary_md(&manifest, &members, &stats));
     }
-    let comparison = if manifest.compare.is_some() { ", comparison.md" } else { "" };
+    let comparison = if dir.join("comparison.md").exists() { ", comparison.md" } else { "" };
     println!(
         "results in {}/ (members.csv, stats.csv, probabilities.csv, junit.xml, summary.md{comparison}) — {} members in {:.1} s wall on {} thread(s): {:.0} members/min",
         dir.display(),
@@ -534,6 +533,15 @@ fn batch_command(
         return code;
     }
     batch_exit(&members, allow_failures)
+}
+
+/// `--threads`: at least 1; every core when not given.
+fn worker_threads(threads: Option<usize>) -> Result<usize, String> {
+    match threads {
+        Some(0) => Err("--threads must be at least 1".into()),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
 }
 
 /// `dctwin capacity`.
@@ -549,10 +557,9 @@ fn capacity_command(
         eprintln!("{msg}");
         ExitCode::from(EXIT_BAD_INPUT)
     };
-    let threads = match threads {
-        Some(0) => return bad("--threads must be at least 1".into()),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let threads = match worker_threads(threads) {
+        Ok(t) => t,
+        Err(e) => return bad(e),
     };
     let sweep = match sweep::load_sweep(sweep_file) {
         Ok(s) => s,

@@ -81,6 +81,11 @@ fn grid_co2_and_electricity_cost_are_grid_energy_times_the_hours_rate() {
     assert!(diesel > 0.0);
     assert!((sum["co2_kg"].as_f64().unwrap() - sum["co2_grid_kg"].as_f64().unwrap() - diesel).abs() < 1e-9);
     assert_eq!(sum["carbon"]["grid_source"], "hourly series carbon.csv");
+    // The reported intensity is the energy-weighted mean over the hours the run drew.
+    let kwh_total: f64 = kwh.iter().sum();
+    let weighted = sum["carbon"]["grid_g_per_kwh"].as_f64().unwrap();
+    assert!((weighted - co2 * 1_000.0 / kwh_total).abs() < 0.05, "{weighted} vs {}", co2 * 1_000.0 / kwh_total);
+    assert!(weighted > carbon(0) && weighted < carbon(5), "{weighted}");
 }
 
 #[test]
@@ -114,19 +119,25 @@ fn capex_is_priced_on_what_the_site_holds_and_annualised_by_the_annuity() {
     let facility = capex - 144.0 * 40_000.0;
     assert!((c["maintenance_eur_per_year"].as_f64().unwrap() / (0.02 * facility) - 1.0).abs() < 1e-9);
     // Poland's 2024 grid.
-    assert_eq!(summary(&out)["carbon"]["grid_g_per_kwh"], 608.18);
+    assert!((summary(&out)["carbon"]["grid_g_per_kwh"].as_f64().unwrap() - 608.18).abs() < 1e-9);
 }
 
 #[test]
 fn bad_series_and_carbon_sources_are_located_with_a_hint() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("bad.csv"), "g_per_kwh\n100\n120\nabc\n").unwrap();
+    let short: String = std::iter::once("g_per_kwh\n".to_owned()).chain((0..100).map(|h| format!("{h}\n"))).collect();
+    std::fs::write(tmp.path().join("short.csv"), short).unwrap();
     for (grid, expect) in [
         (
             "grid: (capacity_kw: 1000.0, carbon_series: \"bad.csv\", price_eur_per_mwh: 75.0)",
             "bad.csv:4:1: expected a number in `g_per_kwh`, found \"abc\"",
         ),
         ("grid: (capacity_kw: 1000.0, country: \"XX\", price_eur_per_mwh: 75.0)", "no grid carbon preset for \"XX\""),
+        (
+            "grid: (capacity_kw: 1000.0, carbon_series: \"short.csv\", price_eur_per_mwh: 75.0)",
+            "short.csv:102:1: 100 hourly rows; a series holds a whole year: 8,760 rows",
+        ),
         (
             "grid: (capacity_kw: 1000.0, country: \"FR\", carbon_g_per_kwh: 30.0, price_eur_per_mwh: 75.0)",
             "given more than once",
@@ -144,4 +155,19 @@ fn bad_series_and_carbon_sources_are_located_with_a_hint() {
         assert!(r.stderr.contains("hall.ron:10:"), "located at the grid line: {}", r.stderr);
         assert!(r.stderr.contains("hint:"), "{}", r.stderr);
     }
+}
+
+#[test]
+fn pricing_a_plant_line_on_top_of_the_default_critical_plant_is_flagged_as_double_counting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = "grid: (capacity_kw: 1000.0, country: \"FR\", price_eur_per_mwh: 75.0)";
+    let s = small_hall(tmp.path(), grid, "    economics: (generators_eur_per_kw: 600.0),");
+    let r = dctwin(&["check", s.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("generators_eur_per_kw priced apart while critical_eur_per_kw keeps its default"), "{all}");
+    // With the critical plant priced by the user, no warning.
+    let s = small_hall(tmp.path(), grid, "    economics: (generators_eur_per_kw: 600.0, critical_eur_per_kw: 3800.0),");
+    let r = dctwin(&["check", s.to_str().unwrap()]);
+    assert!(!format!("{}{}", r.stdout, r.stderr).contains("counted twice"));
 }

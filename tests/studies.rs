@@ -204,6 +204,15 @@ fn a_missing_baseline_or_a_search_with_replicates_is_located_with_a_hint() {
     let r = dctwin(&["capacity", study.to_str().unwrap(), "--out", tmp.path().join("c").to_str().unwrap(), "-q"]);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("a capacity search runs one deterministic member per count"), "{}", r.stderr);
+    // A comparison of a single point compares nothing.
+    let study = reduced(
+        "scenarios/studies/evaporative_vs_chillers.ron",
+        tmp.path(),
+        &[("(label: \"evaporative\", set: {}),", "")],
+    );
+    let r = dctwin(&["batch", study.to_str().unwrap(), "--out", tmp.path().join("p").to_str().unwrap(), "-q"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("a comparison needs at least two grid points"), "{}", r.stderr);
     // A sweep without `search` is not a capacity study.
     let r = dctwin(&["capacity", "scenarios/sweeps/generator_redundancy.ron", "-q"]);
     assert_eq!(r.code, 2);

@@ -5,7 +5,9 @@
 //! found by bisection, assuming that more racks never relieve a constraint (monotone). The
 //! result names the expectations that break at limit + 1 (the binding constraints, with the
 //! equipment each stands for) and the margin every expectation and every class of equipment
-//! keeps at the limit. ⌈log₂(max − min)⌉ + 2 runs per point.
+//! keeps at the limit. At most ⌈log₂(max − min)⌉ + 2 runs per point (one when `min` already
+//! breaks, two when `max` holds). A count the scenario rejects (a row too long) is bad input:
+//! the search stops with the located error.
 
 use std::fmt::Write as _;
 
@@ -203,7 +205,7 @@ pub fn capacity_md(name: &str, description: &str, search_path: &str, caps: &[Cap
             s.push('\n');
         }
         if !c.metrics_at_limit.is_empty() {
-            s.push_str("Equipment at the limit: ");
+            s.push_str("Metrics at the limit: ");
             let parts: Vec<String> = c.metrics_at_limit.iter().map(|(n, v)| format!("{n} {}", short(v.0))).collect();
             let _ = writeln!(s, "{}.\n", parts.join(", "));
         }
@@ -216,22 +218,23 @@ pub fn capacity_md(name: &str, description: &str, search_path: &str, caps: &[Cap
 
 /// `capacity.csv`: one row per point.
 pub fn capacity_csv(caps: &[Capacity]) -> std::io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["point", "label", "limit", "limit_is_max", "binding", "gives", "runs"])?;
-    for c in caps {
-        let binding: Vec<&str> = c.binding.iter().map(|(e, _)| e.as_str()).collect();
-        let gives: Vec<&str> = c.binding.iter().map(|(_, g)| g.as_str()).collect();
-        w.write_record([
-            c.point.to_string(),
-            c.label.clone(),
-            c.limit.map_or(String::new(), |l| l.to_string()),
-            c.limit_is_max.to_string(),
-            binding.join("; "),
-            gives.join("; "),
-            c.trials.len().to_string(),
-        ])?;
-    }
-    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    super::results::csv_bytes(|w| {
+        w.write_record(["point", "label", "limit", "limit_is_max", "binding", "gives", "runs"])?;
+        for c in caps {
+            let binding: Vec<&str> = c.binding.iter().map(|(e, _)| e.as_str()).collect();
+            let gives: Vec<&str> = c.binding.iter().map(|(_, g)| g.as_str()).collect();
+            w.write_record([
+                c.point.to_string(),
+                c.label.clone(),
+                c.limit.map_or(String::new(), |l| l.to_string()),
+                c.limit_is_max.to_string(),
+                binding.join("; "),
+                gives.join("; "),
+                c.trials.len().to_string(),
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 /// Files a capacity search writes.
@@ -248,7 +251,7 @@ pub fn write_outputs(dir: &std::path::Path, sweep: &Sweep, caps: &[Capacity]) ->
         search_path: path.to_owned(),
         points: caps.to_vec(),
     };
-    let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
+    let json = super::results::json(&file)?;
     let put = |name: &str, bytes: &[u8]| set.write(name, bytes).map_err(std::io::Error::other);
     put("capacity.json", &json)?;
     put("capacity.csv", &capacity_csv(caps)?)?;

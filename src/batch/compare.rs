@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::results::{GroupStats, Manifest, MemberResult, Num, fmt_num, short};
 
-/// The label of a grid point: its axis values joined by `, ` (`"Paris"`, `"evaporative, 2N"`).
+/// The label of a grid point's group ([`super::sweep::params_label`] of its axis values).
 pub fn point_label(g: &GroupStats) -> String {
-    g.params.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(", ")
+    super::sweep::params_label(&g.params)
 }
 
 /// One metric of one point against the baseline.
@@ -88,7 +88,7 @@ pub fn compare(stats: &[GroupStats], members: &[MemberResult], baseline: &str) -
 /// millionth of the value (a second of free cooling in a year of chillers is no base for a
 /// percentage).
 fn relative(v: f64, b: f64) -> Option<f64> {
-    let meaningful = v.is_finite() && b.is_finite() && b.abs() > 1e-6 * v.abs().max(b.abs()) && b != 0.0;
+    let meaningful = v.is_finite() && b.is_finite() && b.abs() > 1e-6 * v.abs().max(b.abs());
     meaningful.then(|| (v - b) / b.abs() * 100.0)
 }
 
@@ -100,21 +100,22 @@ pub fn signed(v: f64) -> String {
 
 /// `comparison.csv`: one row per point and metric.
 pub fn comparison_csv(rows: &[Row]) -> std::io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["point", "baseline", "metric", "value", "delta", "delta_pct"])?;
-    for r in rows {
-        for c in &r.cells {
-            w.write_record([
-                r.label.as_str(),
-                if r.baseline { "yes" } else { "no" },
-                c.metric.as_str(),
-                &fmt_num(c.value.0),
-                &fmt_num(c.delta.0),
-                &c.delta_pct.as_ref().map_or(String::new(), |p| format!("{:.2}", p.0)),
-            ])?;
+    super::results::csv_bytes(|w| {
+        w.write_record(["point", "baseline", "metric", "value", "delta", "delta_pct"])?;
+        for r in rows {
+            for c in &r.cells {
+                w.write_record([
+                    r.label.as_str(),
+                    if r.baseline { "yes" } else { "no" },
+                    c.metric.as_str(),
+                    &fmt_num(c.value.0),
+                    &fmt_num(c.delta.0),
+                    &c.delta_pct.as_ref().map_or(String::new(), |p| format!("{:.2}", p.0)),
+                ])?;
+            }
         }
-    }
-    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+        Ok(())
+    })
 }
 
 /// `comparison.md`: metrics down, points across; each cell `value (Δ, Δ%)` against the baseline.

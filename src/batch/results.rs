@@ -330,7 +330,8 @@ pub fn all_stats(manifest: &Manifest, members: &[MemberResult]) -> Vec<GroupStat
     out
 }
 
-fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> io::Result<Vec<u8>> {
+/// CSV bytes written by `rows`.
+pub(super) fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     rows(&mut w).map_err(io::Error::other)?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))

@@ -392,6 +392,12 @@ pub fn parse_spec(text: &str, file: &str) -> Result<SweepSpec, SweepError> {
     })
 }
 
+/// The label of a grid point from its axis values: the values joined by `, ` (`"Paris"`,
+/// `"evaporative, 2N"`), as comparisons and capacity searches name their points.
+pub fn params_label(params: &[Param]) -> String {
+    params.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 /// Strips the quotes of a plain RON string for display.
 fn label_of(ron: &str) -> String {
     let t = ron.trim();
@@ -484,9 +490,17 @@ impl Sweep {
             }
             self.search_origin = self.origin("search.path".into());
         }
-        if let Some(c) = &self.spec.compare {
+        if self.spec.compare.is_some() && self.points() < 2 {
+            errors.push(self.problem(
+                "compare",
+                "a comparison needs at least two grid points",
+                "add a grid axis with the designs or sites to compare, e.g. (name: \"site\", variants: [(label: \"Paris\", set: {…}), …])",
+            ));
+        } else if let Some(c) = &self.spec.compare
+            && !(0..self.points()).any(|p| self.point_label(p) == c.baseline)
+        {
             let labels: Vec<String> = (0..self.points().min(MAX_LABELS_LISTED)).map(|p| self.point_label(p)).collect();
-            if !(0..self.points()).any(|p| self.point_label(p) == c.baseline) {
+            {
                 errors.push(self.problem(
                     "compare.baseline",
                     &format!("no grid point is labelled \"{}\"", c.baseline),
@@ -566,7 +580,7 @@ impl Sweep {
 
     /// A grid point's label: its axis values joined by `, ` (as in comparisons).
     pub fn point_label(&self, point: usize) -> String {
-        self.point_params(point).iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(", ")
+        params_label(&self.point_params(point))
     }
 
     /// Labels of a grid point's axis values, as `name=label` pairs.

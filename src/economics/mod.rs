@@ -14,7 +14,7 @@
 //! ```text
 //! capital recovery factor  CRF(r, n) = r / (1 − (1 + r)^−n)      (r = 0: 1/n)
 //! annualised capex         Σ_lines quantity · €/unit · CRF(r, life)
-//! opex / year              electricity + water m³ · €/m³ + diesel L · €/L + deliveries · €
+//! opex / year              electricity + water m³ · €/m³ + diesel burned L · €/L + deliveries · €
 //!                          + maintenance share · capex (excluding IT equipment)
 //! TCO / year               annualised capex + opex
 //! € per GPU-hour           TCO / GPU-hours worked per year
@@ -181,10 +181,9 @@ pub enum CapexClass {
     FuelStorage,
     /// UPS: per kW of rating.
     Ups,
-    /// Transformers, switchgear, busways and PDUs: per kW of IT.
-    Electrical,
-    /// Hall cooling (air units, evaporative air handlers, pipework): per kW of design cooling.
-    AirCooling,
+    /// The critical power and cooling plant (electrical chain, UPS, generators, cooling) not
+    /// priced by a line of its own: per kW of IT.
+    CriticalPlant,
     /// Chillers and their heat rejection: per kW of chiller capacity.
     Chillers,
     /// Liquid loops (CDUs, secondary pipework): per kW of CDU capacity.
@@ -324,12 +323,12 @@ fn book_grid_energy(
 pub struct Usage {
     /// Simulated hours.
     pub hours: f64,
+    /// Grid energy, kWh.
+    pub grid_kwh: f64,
     /// Water used, L.
     pub water_l: f64,
     /// Diesel burned, L.
     pub fuel_burned_l: f64,
-    /// Diesel delivered, L.
-    pub fuel_delivered_l: f64,
     /// Tankers unloaded.
     pub deliveries: u32,
     /// GPU-hours worked (powered, not shut down, × utilisation).
@@ -343,7 +342,7 @@ pub struct Usage {
 pub struct CapexShare {
     /// The class.
     pub class: CapexClass,
-    /// Quantity and unit, e.g. `1.2 MW`.
+    /// How many units.
     pub quantity: f64,
     /// Unit of the quantity.
     pub unit: &'static str,
@@ -366,7 +365,8 @@ pub struct CostReport {
     pub electricity_eur_per_year: f64,
     /// Water, €/year.
     pub water_eur_per_year: f64,
-    /// Diesel bought (delivered litres × price, plus deliveries), €/year.
+    /// Diesel: litres burned × price (what must be bought back), plus each delivery's fixed
+    /// cost, €/year.
     pub diesel_eur_per_year: f64,
     /// Maintenance, €/year.
     pub maintenance_eur_per_year: f64,
@@ -392,7 +392,8 @@ pub struct CostReport {
 pub struct CarbonReport {
     /// Where the grid intensity comes from.
     pub grid_source: String,
-    /// Mean grid intensity over the run's grid energy, g CO₂e/kWh.
+    /// Mean grid intensity weighted by the run's grid energy (the series mean when no grid
+    /// energy was drawn), g CO₂e/kWh.
     pub grid_g_per_kwh: f64,
     /// Grid CO₂, t/year.
     pub grid_t_per_year: f64,
@@ -431,8 +432,9 @@ pub fn assess(cost: &CostModel, carbon: &CarbonModel, ledger: &Ledger, use_: &Us
     let facility_capex: f64 = capex_lines.iter().filter(|l| !l.class.is_it()).map(|l| l.capex_eur).sum();
     let electricity = ledger.electricity_eur * per_year;
     let water = use_.water_l / 1_000.0 * cost.water_eur_per_m3 * per_year;
+    // The diesel burned is the diesel to buy back (the first fill is part of the build).
     let diesel =
-        (use_.fuel_delivered_l * cost.diesel_eur_per_l + f64::from(use_.deliveries) * cost.delivery_eur) * per_year;
+        (use_.fuel_burned_l * cost.diesel_eur_per_l + f64::from(use_.deliveries) * cost.delivery_eur) * per_year;
     let maintenance = facility_capex * cost.maintenance_share_per_year;
     let opex = electricity + water + diesel + maintenance;
     let tco = capex_eur_per_year + opex;
@@ -467,7 +469,11 @@ pub fn assess(cost: &CostModel, carbon: &CarbonModel, ledger: &Ledger, use_: &Us
     let operational = grid_t + diesel_t;
     let carbon_report = CarbonReport {
         grid_source: carbon.grid_source.clone(),
-        grid_g_per_kwh: carbon.grid_g_per_kwh.mean(),
+        grid_g_per_kwh: if use_.grid_kwh > 0.0 {
+            ledger.grid_co2_kg * 1_000.0 / use_.grid_kwh
+        } else {
+            carbon.grid_g_per_kwh.mean()
+        },
         grid_t_per_year: grid_t,
         diesel_t_per_year: diesel_t,
         operational_t_per_year: operational,
@@ -557,9 +563,9 @@ mod tests {
         let ledger = Ledger { electricity_eur: grid_kwh * 80.0 / 1_000.0, grid_co2_kg: grid_kwh * 56.0 / 1_000.0 };
         let usage = Usage {
             hours: 4_380.0,
+            grid_kwh,
             water_l: 5.0e6,
             fuel_burned_l: 1_000.0,
-            fuel_delivered_l: 2_000.0,
             deliveries: 1,
             gpu_hours_worked: 1000.0 * 4_380.0 * 0.8,
             gpu_hours_lost: 100.0,
@@ -568,7 +574,8 @@ mod tests {
         let capex_year = 8e6 * 0.08 / (1.0 - 1.08_f64.powf(-25.0)) + 40e6 * 0.08 / (1.0 - 1.08_f64.powf(-5.0));
         assert!((c.capex_eur - 48e6).abs() < 1e-6);
         assert!((c.capex_eur_per_year - capex_year).abs() < 1e-6);
-        let opex = 2.0 * (grid_kwh * 0.08 + 5_000.0 * 3.0 + 2_000.0 * 1.5 + 500.0) + 0.02 * 8e6;
+        // Diesel: the 1,000 L burned are bought back at 1.5 €/L, plus one delivery.
+        let opex = 2.0 * (grid_kwh * 0.08 + 5_000.0 * 3.0 + 1_000.0 * 1.5 + 500.0) + 0.02 * 8e6;
         assert!((c.opex_eur_per_year - opex).abs() < 1e-6, "{} vs {opex}", c.opex_eur_per_year);
         let gpu_h = 1000.0 * 8_760.0 * 0.8;
         let per_h = (capex_year + opex) / gpu_h;
@@ -579,6 +586,7 @@ mod tests {
         assert!((k.operational_t_per_year - op_t).abs() < 1e-9);
         assert!((k.embodied_t_per_year - (2_000.0 / 5.0 + 1_000.0 / 25.0)).abs() < 1e-9);
         assert!((k.total_g_per_gpu_hour.unwrap() - (op_t + 440.0) * 1e6 / gpu_h).abs() < 1e-9);
+        assert!((k.grid_g_per_kwh - 56.0).abs() < 1e-12);
     }
 
     #[test]

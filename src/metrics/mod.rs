@@ -786,9 +786,9 @@ pub fn summarize(world: &mut World, scenario_name: &str, seed: u64) -> Summary {
     let co2_diesel = t.fuel_l * DIESEL_CO2_KG_PER_L;
     let usage = Usage {
         hours: clock.t_s() / 3_600.0,
+        grid_kwh: t.grid_kwh,
         water_l: t.water_l,
         fuel_burned_l: t.fuel_l,
-        fuel_delivered_l: t.delivered_l,
         deliveries: fuel.deliveries,
         gpu_hours_worked: t.gpu_hours_worked,
         gpu_hours_lost: t.gpu_hours_lost,

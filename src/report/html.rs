@@ -393,7 +393,9 @@ fn batch_figures(dir: &Path) -> Result<(String, String, Vec<Figure>), ReportErro
             chart,
         ));
     }
-    if let Some(baseline) = &manifest.compare {
+    if let Some(baseline) = &manifest.compare
+        && dir.join("comparison.json").exists()
+    {
         let path = dir.join("comparison.json");
         let rows: Vec<crate::batch::compare::Row> =
             serde_json::from_str(&read("comparison.json")?).map_err(|e| io_err(&path, e))?;

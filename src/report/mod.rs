@@ -220,8 +220,9 @@ pub fn summary_table(s: &Summary) -> String {
         (
             "cost of ownership",
             format!(
-                "{}/year (capex {} → {}/year, opex {}/year){}",
+                "{}/year{} (capex {} → {}/year, opex {}/year){}",
                 fmt_num(s.cost.tco_eur_per_year, "EUR"),
+                scaled_note(s.duration_h),
                 fmt_num(s.cost.capex_eur, "EUR"),
                 fmt_num(s.cost.capex_eur_per_year, "EUR"),
                 fmt_num(s.cost.opex_eur_per_year, "EUR"),
@@ -309,6 +310,16 @@ pub fn summary_table(s: &Summary) -> String {
         }
     }
     out
+}
+
+/// How a run's yearly figures were made: `""` for a year, else the scaling from the run.
+fn scaled_note(duration_h: f64) -> String {
+    let year_h = crate::economics::HOURS_PER_YEAR;
+    if (duration_h - year_h).abs() < 1.0 {
+        String::new()
+    } else {
+        format!(" (this {duration_h:.1} h run × {:.1} for a year)", year_h / duration_h.max(1e-9))
+    }
 }
 
 fn autonomy(h: f64) -> String {

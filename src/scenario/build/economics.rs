@@ -42,7 +42,7 @@ pub(super) fn economics(world: &mut World, cx: &Cx) {
         |class, quantity, unit, eur_per_unit, life_years| CapexLine { class, quantity, unit, eur_per_unit, life_years };
     let capex: Vec<CapexLine> = [
         line(CapexClass::Building, it_mw, "MW", e.building_eur_per_mw, building),
-        line(CapexClass::Electrical, it_kw, "kW", e.critical_eur_per_kw, plant),
+        line(CapexClass::CriticalPlant, it_kw, "kW", e.critical_eur_per_kw, plant),
         line(CapexClass::ItGpus, gpus, "GPU", e.it_eur_per_gpu, it),
         line(CapexClass::ItOther, other_kw, "kW", e.it_eur_per_kw, it),
         line(CapexClass::Generators, gen_kw, "kW", e.generators_eur_per_kw, plant),

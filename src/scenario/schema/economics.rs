@@ -16,7 +16,9 @@ pub struct EconomicsSpec {
     /// Building and fit-out (shell, site, white space, offices), € per MW of IT.
     #[serde(default = "defaults::building_eur_per_mw")]
     pub building_eur_per_mw: f64,
-    /// Critical power and cooling plant not priced by its own line below, € per kW of IT.
+    /// Critical power and cooling plant (electrical chain, UPS, generators, cooling), € per kW
+    /// of IT. The default covers all of it; lines priced below come on top, so lower this
+    /// when you price parts of the plant apart (`dctwin check` warns when you do not).
     #[serde(default = "defaults::critical_eur_per_kw")]
     pub critical_eur_per_kw: f64,
     /// GPU servers with their network share, € per GPU.

@@ -14,6 +14,8 @@ pub struct Series {
 
 /// Most rows of an hourly series: a leap year's hours.
 pub const MAX_SERIES_HOURS: usize = 8_784;
+/// Rows of an hourly series of a common year.
+const HOURS_PER_YEAR: usize = 8_760;
 
 pub(super) fn check_economics(c: &mut Checker, s: &Scenario, base: &std::path::Path) -> Series {
     let g = &s.site.grid;
@@ -98,10 +100,34 @@ fn check_costs(c: &mut Checker, e: &EconomicsSpec) {
     if let Some(v) = e.lost_gpu_hour_eur {
         c.range("economics.lost_gpu_hour_eur", v, 0.0, 1e6, "€");
     }
+    // The default critical-plant price covers the whole plant: a part priced apart on top of
+    // it is counted twice.
+    let apart: Vec<&str> = [
+        ("generators_eur_per_kw", e.generators_eur_per_kw),
+        ("fuel_storage_eur_per_m3", e.fuel_storage_eur_per_m3),
+        ("ups_eur_per_kw", e.ups_eur_per_kw),
+        ("chillers_eur_per_kw", e.chillers_eur_per_kw),
+        ("liquid_loops_eur_per_kw", e.liquid_loops_eur_per_kw),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v > 0.0)
+    .map(|(k, _)| k)
+    .collect();
+    if !apart.is_empty() && e.critical_eur_per_kw == crate::economics::defaults::CRITICAL_EUR_PER_KW {
+        c.warn(
+            "economics",
+            format!(
+                "{} priced apart while critical_eur_per_kw keeps its default, which already includes them: they are counted twice",
+                apart.join(", ")
+            ),
+            "lower critical_eur_per_kw by what the lines priced apart cost per kW of IT (docs/physics.md §6.3)",
+        );
+    }
 }
 
 /// Reads an hourly series: a CSV whose header names `column`, one row per hour from 1 January
-/// 00:00, at most [`MAX_SERIES_HOURS`] rows, every value finite and within `[lo, hi]`.
+/// 00:00 for a whole year (8,760 rows, or [`MAX_SERIES_HOURS`] in a leap year), every value
+/// finite and within `[lo, hi]`.
 /// Problems are reported at the scenario's field, naming the CSV's line and column.
 fn read_series(
     c: &mut Checker,
@@ -165,8 +191,12 @@ pub fn parse_series(file: &std::path::Path, column: &str, lo: f64, hi: f64) -> R
         }
         out.push(v);
     }
-    if out.len() < 24 {
-        return Err(format!("{}:1: only {} hourly rows; give a whole year (8,760 rows)", out.len() + 2, out.len()));
+    if out.len() != HOURS_PER_YEAR && out.len() != MAX_SERIES_HOURS {
+        return Err(format!(
+            "{}:1: {} hourly rows; a series holds a whole year: 8,760 rows (8,784 in a leap year)",
+            out.len() + 2,
+            out.len()
+        ));
     }
     Ok(out)
 }
