@@ -228,8 +228,30 @@ pub enum Command {
     },
 }
 
+/// Exit status of a command whose reader went away (`dctwin catalog | head -1`): 128 + SIGPIPE,
+/// what a shell reports for a Unix tool stopped by a closed pipe.
+pub const EXIT_CLOSED_PIPE: i32 = 141;
+
+/// A reader that closes the pipe early (`| head`) ends the command quietly with
+/// [`EXIT_CLOSED_PIPE`], as other Unix tools end, instead of the panic `println!` raises on a
+/// broken pipe. Anything else still panics as before. Results are written as one set before
+/// they are announced, so a command stopped here has either written its set or left none.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg =
+            payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+        if msg.is_some_and(|m| m.starts_with("failed printing to stdout") && m.contains("Broken pipe")) {
+            std::process::exit(EXIT_CLOSED_PIPE);
+        }
+        default(info);
+    }));
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -457,3 +457,26 @@ fn a_mistake_copied_into_a_hundred_thousand_elements_is_reported_at_once() {
     assert!(out.stderr.lines().count() < 250, "{} lines", out.stderr.lines().count());
     assert!(start.elapsed().as_secs_f64() < 10.0, "took {:?}", start.elapsed());
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
+    use std::io::Read as _;
+    use std::process::{Command, Stdio};
+    // `dctwin check … | head -c 1`: the reader takes one byte and leaves; the next write hits a
+    // closed pipe. The command must stop like a Unix tool (141), not panic.
+    for args in [&["catalog"][..], &["check", "scenarios/legacy_hall_blackwell.ron"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dctwin"))
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let status = child.wait().unwrap();
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(status.code(), Some(dctwin::cli::EXIT_CLOSED_PIPE), "{args:?}: {err}");
+    }
+}
