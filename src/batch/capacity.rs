@@ -120,7 +120,7 @@ pub fn search_point(sweep: &Sweep, point: usize) -> Result<Capacity, SweepError>
                     let parsed = Expectation::parse(&e.expectation).ok();
                     Margin {
                         expectation: e.expectation.clone(),
-                        constraint: constraint_for(&e.expectation).to_owned(),
+                        constraint: parsed.as_ref().map_or("other", |x| constraint_of(&x.metric)).to_owned(),
                         measured: e.measured,
                         margin: Num(parsed.map_or(f64::NAN, |x| x.margin(e.measured.0))),
                         measured_above: above.and_then(|a| {

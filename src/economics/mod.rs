@@ -413,9 +413,14 @@ pub struct CarbonReport {
     pub total_g_per_gpu_hour: Option<f64>,
 }
 
+/// Factor from a run of `hours` to a year: 8,760 h / run hours (0 for an empty run).
+pub fn year_scale(hours: f64) -> f64 {
+    if hours > 0.0 { HOURS_PER_YEAR / hours } else { 0.0 }
+}
+
 /// Yearly cost and carbon of a run.
 pub fn assess(cost: &CostModel, carbon: &CarbonModel, ledger: &Ledger, use_: &Usage) -> (CostReport, CarbonReport) {
-    let per_year = if use_.hours > 0.0 { HOURS_PER_YEAR / use_.hours } else { 0.0 };
+    let per_year = year_scale(use_.hours);
     let capex_lines: Vec<CapexShare> = cost
         .capex
         .iter()

@@ -430,7 +430,7 @@ impl Summary {
 
     /// Factor from the run's totals to a year (8 760 h / run hours).
     pub fn per_year(&self) -> f64 {
-        if self.duration_h > 0.0 { crate::economics::HOURS_PER_YEAR / self.duration_h } else { 0.0 }
+        crate::economics::year_scale(self.duration_h)
     }
 
     /// Whether every expectation holds.
@@ -601,14 +601,15 @@ fn accumulate_limits(
     if capacity_kw > 0.0 {
         p.utility = p.utility.max(power.grid_kw / capacity_kw);
     }
+    let mut compressors_kw = 0.0;
     for c in &chillers {
         p.chiller = p.chiller.max(c.coil_load_kw / c.capacity_kw.max(1e-9));
+        compressors_kw += c.compressor_kw;
     }
     for l in &loops {
         p.liquid = p.liquid.max(l.heat_in_kw / l.capacity_kw.max(1e-9));
     }
-    let compressors_kw =
-        chillers.iter().map(|c| c.compressor_kw).sum::<f64>() + units.iter().map(|u| u.compressor_kw).sum::<f64>();
+    compressors_kw += units.iter().map(|u| u.compressor_kw).sum::<f64>();
     if power.it_kw > 0.0 && compressors_kw <= 0.0 {
         t.free_cooling_hours += clock.dt_s() / 3_600.0;
     }
