@@ -9,9 +9,11 @@
 //! P_rack   = P_base,idle + (P_base,max − P_base,idle)·u + Σ P_gpu,i + P_fan,max·s³
 //! ```
 //!
-//! GPU state is kept per GPU in dense arrays inside each rack's [`GpuBank`]: one cache-friendly
-//! pass per tick, no entity per GPU (100 000 GPUs cost 100 000 small loop iterations, not
-//! 100 000 archetype rows). Die temperatures and throttling live in [`crate::thermal::gpu`].
+//! GPU state is kept per GPU in dense arrays inside each rack's [`GpuBank`], no entity per GPU.
+//! Die temperatures are held in an exact closed form ([`DieForm`]) that a rack whose GPUs all
+//! draw the same power steps in three multiply-adds, whatever its GPU count; a rack with
+//! unequal powers is stepped GPU by GPU. Die temperatures and throttling live in
+//! [`crate::thermal::gpu`].
 
 pub mod spawn;
 
@@ -197,10 +199,23 @@ pub struct RackLoad {
 }
 
 /// Per-GPU state of a rack, in dense arrays (structure of arrays).
+///
+/// Die temperatures are held in closed form (see [`DieForm`]): GPU `i` is at
+/// `form.base_c + form.per_r_c·r_factor[i] + form.scale·anchor_c[i]`. While every GPU of the
+/// rack draws the same power, the die step moves the three scalars of the form and touches no
+/// array (`thermal::gpu`); a rack whose GPUs draw different powers is stepped GPU by GPU on
+/// its anchors. Read a temperature with [`GpuBank::temp_of`].
 #[derive(Component, Clone, Debug, Default)]
 pub struct GpuBank {
-    /// Die (junction) temperature, °C.
-    pub temp_c: Vec<f32>,
+    /// The closed form of the die temperatures.
+    pub form: DieForm,
+    /// Per-GPU anchor temperatures of the form, °C (the temperatures themselves when the form
+    /// is [`DieForm::IDENTITY`]).
+    pub anchor_c: Vec<f32>,
+    /// Σ `anchor_c`, °C (kept with the anchors).
+    pub anchor_sum_c: f64,
+    /// Largest `|anchor_c|`, °C.
+    pub anchor_abs_max_c: f64,
     /// Power drawn this tick, W, per GPU; valid only while [`GpuBank::uniform_w`] is `None`
     /// (read it through [`GpuBank::power_of`]).
     pub power_w: Vec<f32>,
@@ -211,29 +226,85 @@ pub struct GpuBank {
     pub cap_w: Vec<f32>,
     /// Thermal state.
     pub state: Vec<GpuState>,
-    /// Multiplier on the junction-to-sink resistance (TIM and position spread, 0.95–1.05).
-    pub r_factor: Vec<f32>,
+    /// Multiplier on the junction-to-sink resistance (TIM and position spread, 0.95–1.05);
+    /// fixed when the bank is made.
+    r_factor: Vec<f32>,
+    /// Σ `r_factor`, and its smallest and largest value.
+    r_sum: f64,
+    r_min: f64,
+    r_max: f64,
     /// GPUs in each state: Normal, Throttled, Slowdown, Shutdown, Unpowered.
     pub counts: [u32; 5],
     /// Hottest die after the last step, °C.
     pub hottest_c: f32,
-    /// Die decay factor `e^(−dt/τ)` and the ratio `dt/τ` it was computed for.
-    pub decay: (f64, f32),
+    /// Die decay factor `e^(−dt/τ)` and the tick, s, and junction-to-sink resistance, K/W,
+    /// it was computed for.
+    pub decay: (f64, (f64, f64)),
 }
+
+/// Closed form of a rack's die temperatures: `T_i = base_c + per_r_c·r_i + scale·a_i`, with
+/// `r_i` each GPU's resistance factor and `a_i` its anchor temperature.
+///
+/// The form is exact, not an approximation. The die step (docs/physics.md §1.4) is
+/// `T' = T_ss + (T − T_ss)·α` with `T_ss,i = T_sink + P·R·r_i`, and `α = e^(−dt/τ)` is the same
+/// for every die of a rack (the spread changes the steady rise, not the time constant). When
+/// every GPU draws the same power `P`, the step maps the form onto itself:
+///
+/// ```text
+/// base' = T_sink + (base − T_sink)·α     per_r' = P·R·(1 − α) + per_r·α     scale' = scale·α
+/// ```
+///
+/// so a rack of any size costs three multiply-adds a tick, and its dies' summed temperature
+/// change (their stored heat) is `n·Δbase + Δper_r·Σr + Δscale·Σa`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DieForm {
+    /// Temperature common to every die, °C.
+    pub base_c: f64,
+    /// Rise per unit of resistance factor, K.
+    pub per_r_c: f64,
+    /// Weight of the anchors (1 right after a per-GPU step, decaying by `α` each tick after).
+    pub scale: f64,
+}
+
+impl DieForm {
+    /// The form whose temperatures are the anchors themselves.
+    pub const IDENTITY: DieForm = DieForm { base_c: 0.0, per_r_c: 0.0, scale: 1.0 };
+
+    /// Temperature of a die with resistance factor `r` and anchor `a`, °C.
+    #[inline]
+    pub fn at(&self, r: f32, a: f32) -> f64 {
+        self.base_c + self.per_r_c * f64::from(r) + self.scale * f64::from(a)
+    }
+}
+
+/// Anchors weigh less than this in every die temperature, K, once `scale·max|a|` falls below
+/// it: a tenth of the resolution of an `f32` die temperature near 60 °C (one ulp = 3.8 µK), so
+/// the anchors can be dropped without changing any temperature as stored per GPU \[U\].
+pub const ANCHOR_NEGLIGIBLE_K: f64 = 4e-7;
 
 impl GpuBank {
     /// A bank of `n` GPUs at `temp_c` with seeded resistance spread `spread` (±fraction).
     pub fn new(n: usize, temp_c: f64, tdp_w: f64, spread: &mut impl FnMut() -> f64) -> Self {
+        let r_factor: Vec<f32> = (0..n).map(|_| spread() as f32).collect();
+        let r_sum = r_factor.iter().map(|&r| f64::from(r)).sum();
+        let r_min = r_factor.iter().fold(f64::INFINITY, |m, &r| m.min(f64::from(r)));
+        let r_max = r_factor.iter().fold(f64::NEG_INFINITY, |m, &r| m.max(f64::from(r)));
         let mut bank = Self {
-            temp_c: vec![temp_c as f32; n],
+            form: DieForm { base_c: temp_c, per_r_c: 0.0, scale: 0.0 },
+            anchor_c: vec![0.0; n],
+            anchor_sum_c: 0.0,
+            anchor_abs_max_c: 0.0,
             power_w: vec![0.0; n],
             uniform_w: None,
             cap_w: vec![tdp_w as f32; n],
             state: vec![GpuState::Normal; n],
-            r_factor: (0..n).map(|_| spread() as f32).collect(),
+            r_factor,
+            r_sum,
+            r_min,
+            r_max,
             counts: [0; 5],
             hottest_c: temp_c as f32,
-            decay: (0.0, 0.0),
+            decay: (0.0, (f64::NAN, f64::NAN)),
         };
         bank.counts[GpuState::Normal as usize] = n as u32;
         bank
@@ -241,17 +312,103 @@ impl GpuBank {
 
     /// Number of GPUs.
     pub fn len(&self) -> usize {
-        self.temp_c.len()
+        self.anchor_c.len()
     }
 
     /// Whether the bank has no GPUs.
     pub fn is_empty(&self) -> bool {
-        self.temp_c.is_empty()
+        self.anchor_c.is_empty()
     }
 
-    /// Hottest die, °C (empty bank gives −∞).
+    /// Resistance factor of each GPU.
+    pub fn r_factor(&self) -> &[f32] {
+        &self.r_factor
+    }
+
+    /// Σ of the resistance factors.
+    pub fn r_sum(&self) -> f64 {
+        self.r_sum
+    }
+
+    /// Die temperature of GPU `i`, °C.
+    #[inline]
+    pub fn temp_of(&self, i: usize) -> f32 {
+        self.form.at(self.r_factor[i], self.anchor_c[i]) as f32
+    }
+
+    /// Every die temperature, °C, in GPU order.
+    pub fn temps_c(&self) -> impl Iterator<Item = f32> + '_ {
+        (0..self.len()).map(|i| self.temp_of(i))
+    }
+
+    /// Sets every die to `base_c + per_r_c·r_i` (a steady state under uniform power).
+    pub fn set_form(&mut self, base_c: f64, per_r_c: f64) {
+        self.form = DieForm { base_c, per_r_c, scale: 0.0 };
+        self.anchor_c.fill(0.0);
+        self.refresh_anchors();
+        self.hottest_c = self.max_temp_c() as f32;
+    }
+
+    /// Sets the die temperature of GPU `i`, °C (the others keep theirs).
+    pub fn set_temp_c(&mut self, i: usize, temp_c: f32) {
+        self.make_explicit();
+        self.anchor_c[i] = temp_c;
+        self.refresh_anchors();
+        self.hottest_c = self.max_temp_c() as f32;
+    }
+
+    /// Writes every die temperature into the anchors, so that the form is the identity and the
+    /// anchors can be stepped GPU by GPU.
+    pub fn make_explicit(&mut self) {
+        if self.form == DieForm::IDENTITY {
+            return;
+        }
+        let form = self.form;
+        for (a, &r) in self.anchor_c.iter_mut().zip(&self.r_factor) {
+            *a = form.at(r, *a) as f32;
+        }
+        self.form = DieForm::IDENTITY;
+        self.refresh_anchors();
+    }
+
+    /// The anchors (mutable), the resistance factors and the per-GPU powers, for a per-GPU step
+    /// (call [`GpuBank::make_explicit`] first and [`GpuBank::refresh_anchors`] after).
+    pub fn explicit_parts(&mut self) -> (&mut [f32], &[f32], &[f32]) {
+        (&mut self.anchor_c, &self.r_factor, &self.power_w)
+    }
+
+    /// Recomputes the anchor sums after the anchors changed.
+    pub fn refresh_anchors(&mut self) {
+        self.anchor_sum_c = self.anchor_c.iter().map(|&a| f64::from(a)).sum();
+        self.anchor_abs_max_c = self.anchor_c.iter().fold(0.0, |m: f64, &a| m.max(f64::from(a).abs()));
+    }
+
+    /// Σ of the die temperatures, °C (the dies' stored heat over their heat capacity).
+    pub fn temp_sum_c(&self) -> f64 {
+        let f = self.form;
+        self.len() as f64 * f.base_c + f.per_r_c * self.r_sum + f.scale * self.anchor_sum_c
+    }
+
+    /// Drops anchors that no longer weigh in any die temperature
+    /// ([`ANCHOR_NEGLIGIBLE_K`]), so the form is back to two scalars.
+    pub fn drop_negligible_anchors(&mut self) {
+        if self.form.scale != 0.0 && self.form.scale * self.anchor_abs_max_c < ANCHOR_NEGLIGIBLE_K {
+            self.form.scale = 0.0;
+        }
+    }
+
+    /// Hottest die, °C (empty bank gives −∞): from the form's scalars while the anchors do not
+    /// count, else GPU by GPU.
     pub fn max_temp_c(&self) -> f64 {
-        self.temp_c.iter().fold(f64::NEG_INFINITY, |m, &t| m.max(f64::from(t)))
+        if self.is_empty() {
+            return f64::NEG_INFINITY;
+        }
+        let f = self.form;
+        if f.scale == 0.0 {
+            let r = if f.per_r_c >= 0.0 { self.r_max } else { self.r_min };
+            return f.base_c + f.per_r_c * r;
+        }
+        (0..self.len()).map(|i| f64::from(self.temp_of(i))).fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Power drawn this tick by GPU `i`, W.

@@ -135,10 +135,7 @@ pub fn rack_bank(
     let p = g.idle_w + (g.tdp_w - g.idle_w) * u;
     let mut spread = gpu_spread(rng, index);
     let mut bank = GpuBank::new(params.gpu_count as usize, sink, g.tdp_w, &mut spread);
-    for (t, &rf) in bank.temp_c.iter_mut().zip(&bank.r_factor) {
-        *t = (sink + p * r * f64::from(rf)) as f32;
-    }
-    bank.hottest_c = bank.max_temp_c() as f32;
+    bank.set_form(sink, p * r);
     (bank, sink)
 }
 

@@ -11,6 +11,14 @@
 //! changes the steady rise, not the time constant). The heat passed to the sink over the
 //! tick is `P·dt − C·(T' − T)` exactly, so the energy books close with the dies' storage.
 //!
+//! The step is affine in each GPU's resistance factor `r_i`, with one `α = e^(−dt/τ)` for the
+//! whole rack. A rack whose GPUs all draw the same power (all in the normal state, or all
+//! unpowered) therefore keeps its dies in the closed form `T_i = a + b·r_i + c·T_anchor,i`
+//! ([`crate::load::DieForm`]) and steps three scalars; the rack's stored heat and hottest die
+//! follow from `Σr_i` and `max r_i`. This is the same step, not a lumped rack: every die has
+//! its own temperature at every tick (`tests::closed_form_matches_the_per_gpu_step_die_by_die`).
+//! A rack whose GPUs draw unequal powers is stepped GPU by GPU, 8 lanes at a time.
+//!
 //! Protection (per GPU, evaluated after the die step, applied from the next tick):
 //!
 //! | die temperature | state | power cap |
@@ -52,6 +60,10 @@ pub struct DieStep {
 /// Advances every die of a bank by `dt_s` with its GPUs' powers ([`GpuBank::power_of`]; zero
 /// if `powered` is false) and sink temperature `sink_c`; `r_model` is the model's
 /// junction-to-sink resistance.
+///
+/// While every GPU draws the same power the step moves the bank's closed form
+/// ([`crate::load::DieForm`]) and costs the same for 8 GPUs or 800; otherwise each die is
+/// stepped on its own, eight lanes at a time.
 pub fn step_dies(
     bank: &mut GpuBank,
     model: &GpuModel,
@@ -61,32 +73,51 @@ pub fn step_dies(
     dt_s: f64,
 ) -> DieStep {
     let c = model.heat_capacity_j_per_k;
-    let tau_s = r_model_k_per_w * c;
-    // e^(−dt/τ) changes only when the tick or the sink path (air ↔ liquid) changes.
-    if bank.decay.1 != (dt_s / tau_s) as f32 {
-        bank.decay = ((-dt_s / tau_s).exp(), (dt_s / tau_s) as f32);
+    // e^(−dt/τ), τ = R·C, changes only when the tick or the sink path (air ↔ liquid) changes.
+    if bank.decay.1 != (dt_s, r_model_k_per_w) {
+        bank.decay = ((-dt_s / (r_model_k_per_w * c)).exp(), (dt_s, r_model_k_per_w));
     }
-    let alpha = bank.decay.0 as f32;
-    let (sink, r) = (sink_c as f32, r_model_k_per_w as f32);
     if !powered {
         bank.uniform_w = Some(0.0);
     }
-    let n = bank.temp_c.len();
-    let (d_t, p_sum, hot) = match bank.uniform_w {
+    let n = bank.len();
+    let (d_t, p_sum) = match bank.uniform_w {
         Some(p) => {
-            let (d_t, hot) = relax_dies(&mut bank.temp_c, &bank.r_factor, |_| p, sink, r, alpha);
-            (d_t, f64::from(p) * n as f64, hot)
+            let d_t = relax_form(bank, f64::from(p), sink_c, r_model_k_per_w);
+            (d_t, f64::from(p) * n as f64)
         }
         None => {
-            let power = &bank.power_w;
-            let (d_t, hot) = relax_dies(&mut bank.temp_c, &bank.r_factor, |i| power[i], sink, r, alpha);
-            (d_t, power.iter().map(|&p| f64::from(p)).sum(), hot)
+            bank.make_explicit();
+            let alpha = bank.decay.0 as f32;
+            let (anchors, r_factor, power) = bank.explicit_parts();
+            let (d_t, hot) = relax_dies(anchors, r_factor, |i| power[i], sink_c as f32, r_model_k_per_w as f32, alpha);
+            let p_sum = power.iter().map(|&p| f64::from(p)).sum();
+            bank.refresh_anchors();
+            bank.hottest_c = hot;
+            (d_t, p_sum)
         }
     };
-    bank.hottest_c = hot;
     let stored_j = d_t * c;
     let electrical_j = p_sum * dt_s;
     DieStep { heat_to_sink_j: electrical_j - stored_j, stored_j, electrical_j }
+}
+
+/// The die step of a bank whose GPUs all draw `p_w`, on its closed form:
+/// `base' = T_sink + (base − T_sink)·α`, `per_r' = P·R·(1 − α) + per_r·α`, `scale' = scale·α`
+/// (see [`crate::load::DieForm`]). Returns the summed temperature change of the dies, K, and
+/// sets the hottest die.
+fn relax_form(bank: &mut GpuBank, p_w: f64, sink_c: f64, r_k_per_w: f64) -> f64 {
+    let alpha = bank.decay.0;
+    let before = bank.temp_sum_c();
+    let f = &mut bank.form;
+    f.base_c = sink_c + (f.base_c - sink_c) * alpha;
+    f.per_r_c = p_w * r_k_per_w * (1.0 - alpha) + f.per_r_c * alpha;
+    if f.scale != 0.0 {
+        f.scale *= alpha;
+        bank.drop_negligible_anchors();
+    }
+    bank.hottest_c = bank.max_temp_c() as f32;
+    bank.temp_sum_c() - before
 }
 
 /// The exact RC step `T' = T_ss + (T − T_ss)·α`, `T_ss = T_sink + P_i·R·r_i`, over every die;
@@ -160,15 +191,15 @@ pub fn protect_bank(bank: &mut GpuBank, model: &GpuModel, powered: bool, coolant
     if protection_idle(bank, model, powered, coolant_trip) {
         return;
     }
-    let bank_ref = &mut *bank;
-    for ((state, cap), &t) in bank_ref.state.iter_mut().zip(bank_ref.cap_w.iter_mut()).zip(&bank_ref.temp_c) {
+    for i in 0..bank.len() {
+        let t = bank.temp_of(i);
         let (s, c) = if coolant_trip && powered {
             (GpuState::Shutdown, 0.0)
         } else {
-            protect(model, *state, f64::from(t), powered)
+            protect(model, bank.state[i], f64::from(t), powered)
         };
-        *state = s;
-        *cap = c as f32;
+        bank.state[i] = s;
+        bank.cap_w[i] = c as f32;
     }
     bank.recount();
 }
@@ -209,10 +240,70 @@ mod tests {
         let step = step_dies(&mut bank, &m, m.r_air_k_per_w, 25.0, true, tau);
         // After one τ: 1 − 1/e of the 45.5 K rise.
         let expect = 25.0 + 700.0 * m.r_air_k_per_w * (1.0 - (-1.0_f64).exp());
-        assert!((f64::from(bank.temp_c[0]) - expect).abs() < 1e-3, "{} vs {expect}", bank.temp_c[0]);
+        assert!((f64::from(bank.temp_of(0)) - expect).abs() < 1e-3, "{} vs {expect}", bank.temp_of(0));
         // Energy: electrical in = to sink + stored.
         assert!((step.electrical_j - step.heat_to_sink_j - step.stored_j).abs() < 1e-6 * step.electrical_j);
         assert!((step.stored_j - m.heat_capacity_j_per_k * (expect - 25.0)).abs() < 1.0);
+    }
+
+    /// A bank stepped on its closed form (uniform power) against the same bank stepped GPU by
+    /// GPU every tick: a day of varying sink and power, with a stretch of unequal powers in the
+    /// middle that moves the form onto per-GPU anchors and back.
+    #[test]
+    fn closed_form_matches_the_per_gpu_step_die_by_die() {
+        let m = h100();
+        let n = 72; // not a multiple of the SIMD width: the remainder path counts too
+        let spread = |k: &mut u32| {
+            *k += 1;
+            1.0 + R_SPREAD * (2.0 * ((f64::from(*k) * 0.618_034) % 1.0) - 1.0)
+        };
+        let (mut ka, mut kb) = (0, 0);
+        let mut a = GpuBank::new(n, 30.0, m.tdp_w, &mut || spread(&mut ka));
+        let mut b = GpuBank::new(n, 30.0, m.tdp_w, &mut || spread(&mut kb));
+        let (mut stored_a, mut stored_b) = (0.0, 0.0);
+        let mut anchored = false;
+        for tick in 0..3_000 {
+            let t = f64::from(tick);
+            let dt = if tick % 7 == 0 { 10.0 } else { 1.0 };
+            let sink = 30.0 + 5.0 * (t / 300.0).sin();
+            let p = (200.0 + 500.0 * (0.5 + 0.5 * (t / 170.0).cos())) as f32;
+            let unequal = (1_000..1_100).contains(&tick);
+            for (i, w) in b.power_w.iter_mut().enumerate() {
+                *w = if unequal { p * (0.5 + 0.5 * (i % 3) as f32) } else { p };
+            }
+            b.uniform_w = None;
+            if unequal {
+                a.power_w.copy_from_slice(&b.power_w);
+                a.uniform_w = None;
+            } else {
+                a.uniform_w = Some(p);
+            }
+            let sa = step_dies(&mut a, &m, m.r_air_k_per_w, sink, true, dt);
+            let sb = step_dies(&mut b, &m, m.r_air_k_per_w, sink, true, dt);
+            assert!((sa.electrical_j - sa.heat_to_sink_j - sa.stored_j).abs() <= 1e-9 * sa.electrical_j);
+            stored_a += sa.stored_j;
+            stored_b += sb.stored_j;
+            anchored |= a.form.scale != 0.0;
+            for i in 0..n {
+                let (ta, tb) = (a.temp_of(i), b.temp_of(i));
+                assert!((ta - tb).abs() < 2e-3, "tick {tick}, GPU {i}: closed form {ta} °C, per GPU {tb} °C");
+            }
+            assert!(
+                (a.hottest_c - b.hottest_c).abs() < 2e-3,
+                "tick {tick}: hottest {} vs {}",
+                a.hottest_c,
+                b.hottest_c
+            );
+        }
+        assert!(anchored, "the unequal stretch moves the form onto anchors");
+        assert_eq!(a.form.scale, 0.0, "anchors dropped once they no longer count");
+        // Stored heat over the run: the dies' net change of temperature times C, either way
+        // (within 0.1 mK a die: the unequal stretch sums its changes in f32).
+        let (sum_a, sum_b) = (a.temp_sum_c(), b.temps_c().map(f64::from).sum::<f64>());
+        let net = m.heat_capacity_j_per_k * (sum_a - n as f64 * 30.0);
+        assert!((stored_a - net).abs() < 1e-4 * m.heat_capacity_j_per_k * n as f64, "{stored_a} J vs {net} J");
+        assert!((stored_a - stored_b).abs() < 0.1 * m.heat_capacity_j_per_k * n as f64 / 1_000.0);
+        assert!((sum_a - sum_b).abs() < 0.05);
     }
 
     #[test]
@@ -234,7 +325,7 @@ mod tests {
             step_dies(&mut bank, &m, m.r_air_k_per_w, inlet, true, dt);
             let prev = bank.state[0];
             protect_bank(&mut bank, &m, true, false);
-            let tj = f64::from(bank.temp_c[0]);
+            let tj = f64::from(bank.temp_of(0));
             match (prev, bank.state[0]) {
                 (GpuState::Normal, GpuState::Throttled) if first_throttle.is_none() => {
                     first_throttle = Some(tj);
@@ -254,7 +345,7 @@ mod tests {
         assert!(power_before_slowdown < 700.0 * 0.85, "power falls while throttling: {power_before_slowdown}");
         assert_eq!(bank.cap_w[0], 0.0);
         // The shutdown is latched even after the die cools.
-        bank.temp_c[0] = 30.0;
+        bank.set_temp_c(0, 30.0);
         protect_bank(&mut bank, &m, true, false);
         assert_eq!(bank.state[0], GpuState::Shutdown);
         reset_bank(&mut bank, &m);

@@ -545,14 +545,15 @@ fn heat_one_rack(
     } else {
         air.inlet_c
     };
-    let mut stored_w = 0.0;
+    // kW per J stored over the tick (computed apart from the die step, so the two overlap).
+    let kw_per_j = 1e-3 / dt;
+    let mut stored_kw = 0.0;
     if let Some(g) = &p.gpu {
         let r = if p.liquid_cooled { g.r_cold_plate_k_per_w } else { g.r_air_k_per_w };
         let step = gpu::step_dies(bank, g, r, air.sink_c, powered, dt);
-        stored_w = step.stored_j / dt;
+        stored_kw = step.stored_j * kw_per_j;
     }
     let electric_kw = supply.delivered_kw;
-    let stored_kw = stored_w / 1_000.0;
     let air_flow = if powered { load.fan_speed * air.max_flow_kg_s } else { 0.0 };
     air.gpu_stored_kw = stored_kw;
     air.coolant_stored_kw = 0.0;
