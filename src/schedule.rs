@@ -20,7 +20,8 @@
 //! 7. [`SimStep::Thermal`]: hall air and mass nodes and liquid loops are solved implicitly;
 //!    rack inlet and exhaust temperatures follow.
 //! 8. [`SimStep::GpuProtection`]: GPU throttling, hardware slowdown and shutdown from die
-//!    temperatures (they take effect on the next tick's IT load).
+//!    temperatures (they take effect on the next tick's IT load), on the racks that the heat
+//!    stage listed as having work ([`crate::thermal::ProtectionWatch`]).
 //! 9. [`SimStep::Fuel`]: generator fuel burn, transfer pumps, deliveries.
 //! 10. [`SimStep::Metrics`]: energy books, envelope counters, samples, expectation trackers.
 //! 11. [`SimStep::Advance`]: the length of the next tick (fixed, or adaptive: see

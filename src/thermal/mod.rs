@@ -360,6 +360,18 @@ pub struct ThermalBooks {
     pub hall_losses_kw: f64,
 }
 
+/// Racks whose GPU protection has work this tick, in query order: found by the heat pass,
+/// read by [`SimStep::GpuProtection`].
+///
+/// Every input of [`gpu::protection_idle`] is settled once the dies are stepped: the rack's
+/// power (electrical stage), its GPU sink (set with the die step), its GPU states (changed only
+/// by protection itself and by operator resets, before the tick's load) and its hottest die.
+/// Neither the cooling nor the hall solve between the two stages touches them, so the heat
+/// pass can tell which racks protection must visit and protection skips the thousands of idle
+/// ones without reading them.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ProtectionWatch(pub Vec<Entity>);
+
 /// Margin below the throttle temperature within which a die counts as close to throttling,
 /// K: the adaptive step holds its shortest tick there so the throttle onset is timed to the
 /// tick. A die at TDP moves ~0.5 K/s at most (docs/physics.md §1.4: τ ≈ 50–150 s, rise ≈ 45 K).
@@ -423,6 +435,7 @@ pub struct ThermalPlugin;
 impl Plugin for ThermalPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<ThermalBooks>()
+            .init_resource::<ProtectionWatch>()
             .add_systems(SimSchedule, (reset_rows, rack_heat).chain().in_set(SimStep::Heat))
             .add_systems(SimSchedule, (solve_halls, rack_inlets).chain().in_set(SolveHalls).in_set(SimStep::Thermal))
             .add_systems(SimSchedule, protect_gpus.in_set(SimStep::GpuProtection));
@@ -449,16 +462,18 @@ struct HallView {
     cp: f64,
 }
 
-/// Dies, heat split and airflow of every rack: each rack on its own (in parallel where the
-/// run allows it, see [`crate::schedule::Parallelism`]), then the sums in query order, so the
-/// result is the same bit for bit however the racks were shared out.
-#[allow(clippy::type_complexity)]
+/// Dies, heat split and airflow of every rack, summed by hall and row in query order, and the
+/// racks whose GPU protection has work ([`ProtectionWatch`]). On one thread this is one pass;
+/// with the racks shared among threads ([`crate::schedule::Parallelism`]) each rack is done on
+/// its own and the sums follow in query order, so the result is the same bit for bit.
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn rack_heat(
     clock: Res<SimClock>,
     index: Res<ThermalIndex>,
     parallel: Res<crate::schedule::Parallelism>,
     mut books: ResMut<ThermalBooks>,
-    mut racks: Query<(&Rack, &RackLoad, &RackSupply, &mut GpuBank, &mut RackAir)>,
+    mut watch: ResMut<ProtectionWatch>,
+    mut racks: Query<(Entity, &Rack, &RackLoad, &RackSupply, &mut GpuBank, &mut RackAir)>,
     mut rows: Query<&mut Row>,
     mut halls: Query<&mut HallState>,
 ) {
@@ -477,30 +492,28 @@ fn rack_heat(
         })
         .collect();
     let views = &views;
-    let each =
-        move |(rack, load, supply, mut bank, mut air): (&Rack, &RackLoad, &RackSupply, Mut<GpuBank>, Mut<RackAir>)| {
-            heat_one_rack(rack, load, supply, &mut bank, &mut air, &views[rack.hall_index], dt);
-        };
+    let mut acc = HeatSums {
+        liquid_heat: vec![0.0; views.len()],
+        room_heat: vec![0.0; views.len()],
+        sums: vec![network::RowSums::default(); index.rows.len()],
+    };
+    watch.0.clear();
     if parallel.0 {
-        racks.par_iter_mut().for_each(each);
+        // Each rack on its own in parallel, then the sums in query order.
+        racks.par_iter_mut().for_each(|(_, rack, load, supply, mut bank, mut air)| {
+            heat_one_rack(rack, load, supply, &mut bank, &mut air, &views[rack.hall_index], dt);
+        });
+        for (entity, rack, _, supply, bank, air) in &racks {
+            acc.add(&mut books, &mut watch, entity, rack, supply, bank, air);
+        }
     } else {
-        racks.iter_mut().for_each(each);
-    }
-    let mut liquid_heat = vec![0.0; views.len()];
-    let mut room_heat = vec![0.0; views.len()];
-    let mut sums = vec![network::RowSums::default(); index.rows.len()];
-    for (rack, _, supply, _, air) in &racks {
-        books.rack_electric_kw += supply.delivered_kw;
-        books.gpu_stored_kw += air.gpu_stored_kw + air.coolant_stored_kw;
-        books.rack_liquid_kw += air.heat_liquid_kw;
-        liquid_heat[rack.hall_index] += air.heat_liquid_kw;
-        if air.flow_kg_s > 0.0 {
-            sums[rack.row_index].add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
-        } else {
-            books.room_heat_kw += air.heat_air_kw;
-            room_heat[rack.hall_index] += air.heat_air_kw;
+        // The same, in one pass: the sums see the racks in the same order.
+        for (entity, rack, load, supply, mut bank, mut air) in &mut racks {
+            heat_one_rack(rack, load, supply, &mut bank, &mut air, &views[rack.hall_index], dt);
+            acc.add(&mut books, &mut watch, entity, rack, supply, &bank, &air);
         }
     }
+    let HeatSums { liquid_heat, room_heat, sums } = acc;
     for (i, &h) in index.halls.iter().enumerate() {
         if let Ok(mut st) = halls.get_mut(h) {
             st.liquid_heat_kw += liquid_heat[i];
@@ -510,6 +523,43 @@ fn rack_heat(
     for (i, &r) in index.rows.iter().enumerate() {
         if let Ok(mut row) = rows.get_mut(r) {
             row.sums = sums[i];
+        }
+    }
+}
+
+/// This tick's rack heat summed by hall and row (see [`rack_heat`]).
+struct HeatSums {
+    liquid_heat: Vec<f64>,
+    room_heat: Vec<f64>,
+    sums: Vec<network::RowSums>,
+}
+
+impl HeatSums {
+    /// Adds one rack's heat to the books and sums, and puts it on the protection watch if its
+    /// GPUs need protection this tick.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        books: &mut ThermalBooks,
+        watch: &mut ProtectionWatch,
+        entity: Entity,
+        rack: &Rack,
+        supply: &RackSupply,
+        bank: &GpuBank,
+        air: &RackAir,
+    ) {
+        if protection_due(rack, supply, air, bank) {
+            watch.0.push(entity);
+        }
+        books.rack_electric_kw += supply.delivered_kw;
+        books.gpu_stored_kw += air.gpu_stored_kw + air.coolant_stored_kw;
+        books.rack_liquid_kw += air.heat_liquid_kw;
+        self.liquid_heat[rack.hall_index] += air.heat_liquid_kw;
+        if air.flow_kg_s > 0.0 {
+            self.sums[rack.row_index].add(air.flow_kg_s, air.recirculation, air.heat_b_w, air.heat_k_w_per_k);
+        } else {
+            books.room_heat_kw += air.heat_air_kw;
+            self.room_heat[rack.hall_index] += air.heat_air_kw;
         }
     }
 }
@@ -887,19 +937,30 @@ fn log_band_change(
     }
 }
 
+/// Whether a rack's GPU protection has work this tick (see [`ProtectionWatch`]).
+fn protection_due(rack: &Rack, supply: &RackSupply, air: &RackAir, bank: &GpuBank) -> bool {
+    let Some(g) = &rack.params.gpu else { return false };
+    !gpu::protection_idle(bank, g, supply.powered, coolant_trips(rack, air))
+}
+
+/// Whether a direct-liquid rack's coolant is above the limit at which its trays power off.
+fn coolant_trips(rack: &Rack, air: &RackAir) -> bool {
+    rack.params.liquid_cooled && air.sink_c > rack.params.max_coolant_c
+}
+
+/// GPU protection of the racks the heat pass found with work ([`ProtectionWatch`], in query
+/// order); idle racks are left untouched (no change tick either).
 fn protect_gpus(
     clock: Res<SimClock>,
+    watch: Res<ProtectionWatch>,
     mut log: ResMut<EventLog>,
     mut racks: Query<(&Rack, &RackSupply, &RackAir, &mut GpuBank)>,
 ) {
     let t = clock.t_s();
-    for (rack, supply, air, mut bank) in &mut racks {
+    for &entity in &watch.0 {
+        let Ok((rack, supply, air, mut bank)) = racks.get_mut(entity) else { continue };
         let Some(g) = &rack.params.gpu else { continue };
-        let coolant_trip = rack.params.liquid_cooled && air.sink_c > rack.params.max_coolant_c;
-        if gpu::protection_idle(&bank, g, supply.powered, coolant_trip) {
-            // Nothing changes: leave the bank untouched (no change tick either).
-            continue;
-        }
+        let coolant_trip = coolant_trips(rack, air);
         let before = bank.counts;
         gpu::protect_bank(&mut bank, g, supply.powered, coolant_trip);
         let after = bank.counts;
