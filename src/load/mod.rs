@@ -11,8 +11,8 @@
 //!
 //! GPU state is kept per GPU in dense arrays inside each rack's [`GpuBank`], no entity per GPU.
 //! Die temperatures are held in an exact closed form ([`DieForm`]) that a rack whose GPUs all
-//! draw the same power steps in three multiply-adds, whatever its GPU count; a rack with
-//! unequal powers is stepped GPU by GPU. Die temperatures and throttling live in
+//! draw the same power steps in a few scalars, whatever its GPU count; a rack with a GPU not in
+//! the normal state is stepped GPU by GPU. Die temperatures and throttling live in
 //! [`crate::thermal::gpu`].
 
 pub mod spawn;
@@ -202,9 +202,9 @@ pub struct RackLoad {
 ///
 /// Die temperatures are held in closed form (see [`DieForm`]): GPU `i` is at
 /// `form.base_c + form.per_r_c·r_factor[i] + form.scale·anchor_c[i]`. While every GPU of the
-/// rack draws the same power, the die step moves the three scalars of the form and touches no
-/// array (`thermal::gpu`); a rack whose GPUs draw different powers is stepped GPU by GPU on
-/// its anchors. Read a temperature with [`GpuBank::temp_of`].
+/// rack draws the same power ([`GpuBank::uniform_w`]), the die step moves the three scalars of
+/// the form (`thermal::gpu`) and touches no array once the anchors no longer count; otherwise
+/// it is stepped GPU by GPU on its anchors. Read a temperature with [`GpuBank::temp_of`].
 #[derive(Component, Clone, Debug, Default)]
 pub struct GpuBank {
     /// The closed form of the die temperatures.
@@ -254,8 +254,10 @@ pub struct GpuBank {
 /// base' = T_sink + (base − T_sink)·α     per_r' = P·R·(1 − α) + per_r·α     scale' = scale·α
 /// ```
 ///
-/// so a rack of any size costs three multiply-adds a tick, and its dies' summed temperature
-/// change (their stored heat) is `n·Δbase + Δper_r·Σr + Δscale·Σa`.
+/// so a rack of any size costs a few scalar operations a tick, and its dies' summed temperature
+/// change (their stored heat) is `n·Δbase + Δper_r·Σr + Δscale·Σa`. `per_r` never falls below
+/// zero (powers are not negative), so the hottest die is `base + per_r·max r` while `scale` is
+/// zero; while the anchors still count it is found by a scan.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct DieForm {
     /// Temperature common to every die, °C.
@@ -279,7 +281,8 @@ impl DieForm {
 
 /// Anchors weigh less than this in every die temperature, K, once `scale·max|a|` falls below
 /// it: a tenth of the resolution of an `f32` die temperature near 60 °C (one ulp = 3.8 µK), so
-/// the anchors can be dropped without changing any temperature as stored per GPU \[U\].
+/// the anchors can be dropped while moving a die temperature as stored per GPU by at most one
+/// `f32` step \[U\].
 pub const ANCHOR_NEGLIGIBLE_K: f64 = 4e-7;
 
 impl GpuBank {

@@ -365,7 +365,8 @@ pub struct ThermalBooks {
 ///
 /// Every input of [`gpu::protection_idle`] is settled once the dies are stepped: the rack's
 /// power (electrical stage), its GPU sink (set with the die step), its GPU states (changed only
-/// by protection itself and by operator resets, before the tick's load) and its hottest die.
+/// by protection itself, and by operator resets, rack swaps and additions in the events stage)
+/// and its hottest die.
 /// Neither the cooling nor the hall solve between the two stages touches them, so the heat
 /// pass can tell which racks protection must visit and protection skips the thousands of idle
 /// ones without reading them.
