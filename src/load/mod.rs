@@ -323,16 +323,6 @@ impl GpuBank {
         self.anchor_c.is_empty()
     }
 
-    /// Resistance factor of each GPU.
-    pub fn r_factor(&self) -> &[f32] {
-        &self.r_factor
-    }
-
-    /// Σ of the resistance factors.
-    pub fn r_sum(&self) -> f64 {
-        self.r_sum
-    }
-
     /// Die temperature of GPU `i`, °C.
     #[inline]
     pub fn temp_of(&self, i: usize) -> f32 {
@@ -411,7 +401,7 @@ impl GpuBank {
             let r = if f.per_r_c >= 0.0 { self.r_max } else { self.r_min };
             return f.base_c + f.per_r_c * r;
         }
-        (0..self.len()).map(|i| f64::from(self.temp_of(i))).fold(f64::NEG_INFINITY, f64::max)
+        self.temps_c().map(f64::from).fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Power drawn this tick by GPU `i`, W.
